@@ -1,0 +1,67 @@
+/**
+ * The operations one service node asks of every node in the cluster.
+ *
+ * Every delivery and membership change in the service is expressed as a `ClusterCommand`.
+ * The node that receives a REST call or a client frame applies the command to its own
+ * connections and publishes it through the backplane; every other node applies it to theirs.
+ * A node only ever touches the connections it holds, so no state is shared but these messages.
+ */
+
+export type DataType = "json" | "text" | "binary";
+
+/** A data message on its way to clients. `data` is the payload bytes (UTF-8 for json/text). */
+export interface OutboundData {
+  /** `server` for REST sends and upstream responses, `group` for client sendToGroup. */
+  from: "server" | "group";
+  group?: string;
+  fromUserId?: string | null;
+  dataType: DataType;
+  /** Raw payload: for json, the JSON token's UTF-8 bytes; for text, UTF-8; for binary, the bytes. Base64 on the wire of JSON protocols. */
+  data: Uint8Array;
+  /** Absolute expiry (ms since epoch) from `messageTtlSeconds`; undefined means no expiry. */
+  expiresAt?: number;
+}
+
+export type DeliveryTarget =
+  | { kind: "all"; excluded?: string[]; filter?: string }
+  | { kind: "user"; userId: string; filter?: string }
+  | { kind: "connection"; connectionId: string }
+  | { kind: "group"; group: string; excluded?: string[]; filter?: string };
+
+export type CloseTarget =
+  | { kind: "all"; excluded?: string[] }
+  | { kind: "user"; userId: string; excluded?: string[] }
+  | { kind: "connection"; connectionId: string }
+  | { kind: "group"; group: string; excluded?: string[] };
+
+export type Permission = "sendToGroup" | "joinLeaveGroup";
+
+export type ClusterCommand =
+  | { kind: "deliver"; target: DeliveryTarget; message: OutboundData }
+  | { kind: "addConnectionToGroup"; connectionId: string; group: string }
+  | { kind: "removeConnectionFromGroup"; connectionId: string; group: string }
+  | { kind: "removeConnectionFromAllGroups"; connectionId: string }
+  | { kind: "addUserToGroup"; userId: string; group: string }
+  | { kind: "removeUserFromGroup"; userId: string; group: string }
+  | { kind: "removeUserFromAllGroups"; userId: string }
+  /** `filter` empty or absent selects every connection (official emulator behaviour, spec §c). */
+  | { kind: "addToGroupsByFilter"; groups: string[]; filter?: string }
+  | { kind: "removeFromGroupsByFilter"; groups: string[]; filter?: string }
+  | { kind: "close"; target: CloseTarget; reason?: string }
+  | { kind: "grantPermission"; connectionId: string; permission: Permission; targetName?: string }
+  | { kind: "revokePermission"; connectionId: string; permission: Permission; targetName?: string };
+
+/** Questions whose answer needs every node: each node answers for its own connections. */
+export type ClusterQuery =
+  | { kind: "connectionExists"; connectionId: string }
+  | { kind: "userExists"; userId: string }
+  | { kind: "groupExists"; group: string }
+  | { kind: "groupConnections"; group: string }
+  | { kind: "hasPermission"; connectionId: string; permission: Permission; targetName?: string }
+  /** Usage counters of this node (issue 7); answered with a JSON-serialisable snapshot. */
+  | { kind: "usage" };
+
+export type ClusterAnswer =
+  | { kind: "boolean"; value: boolean }
+  | { kind: "connections"; value: Array<{ connectionId: string; userId: string | null }> }
+  | { kind: "usage"; value: unknown };
