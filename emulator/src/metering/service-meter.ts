@@ -1,3 +1,5 @@
+import type { UsageSnapshot } from "./usage-snapshot";
+
 /** Why a quota refused something, as the service reports it to the caller. */
 export interface QuotaRefusal {
   status: number;
@@ -24,6 +26,11 @@ export interface ServiceMeter {
   restLatency(operation: string, seconds: number): void;
   upstreamLatency(event: string, seconds: number): void;
   backplaneError(): void;
+  /**
+   * This node's usage counters, JSON-serialisable: the node answers the backplane `usage`
+   * query with it, and `/api/usage` sums the answers (issue 7). Optional: `noMeter` has none.
+   */
+  snapshot?(): UsageSnapshot;
 }
 
 export const noMeter: ServiceMeter = {

@@ -1,0 +1,74 @@
+import { billedUnits } from "./billing-units";
+import { PrometheusMetrics } from "./prometheus-metrics";
+import type { QuotaRefusal, ServiceMeter } from "./service-meter";
+import { checkConnectionQuota, checkMessageQuota, resolveTierLimits, type TierLimits, type TierQuotaOptions } from "./tier-quota";
+import { UsageLedger } from "./usage-ledger";
+import type { UsageSnapshot } from "./usage-snapshot";
+
+export interface UsageMeterOptions {
+  /** Clock in ms since epoch; days are UTC days of it. @default Date.now */
+  now?: () => number;
+  /** Simulated tier limits; none when absent. @default undefined (no quota) */
+  quota?: TierQuotaOptions;
+  /** Days kept in the per-day report. @default 31 */
+  retainedDays?: number;
+}
+
+/** A `ServiceMeter` that counts in Azure's billing units, serves Prometheus metrics and enforces an optional tier. */
+export interface UsageMeter extends ServiceMeter {
+  snapshot(): UsageSnapshot;
+  readonly metrics: PrometheusMetrics;
+  /** The simulated tier's limits, if a quota was configured. */
+  readonly limits: TierLimits | undefined;
+}
+
+function validate(options: UsageMeterOptions): Readonly<Required<Omit<UsageMeterOptions, "quota">>> & { limits: TierLimits | undefined } {
+  const now = options.now ?? Date.now;
+  if (typeof now !== "function") throw new TypeError("now must be a function returning ms since epoch");
+  const retainedDays = options.retainedDays ?? 31;
+  if (!Number.isInteger(retainedDays) || retainedDays < 1) throw new RangeError(`retainedDays must be a positive integer, got ${retainedDays}`);
+  const limits = options.quota === undefined ? undefined : resolveTierLimits(options.quota);
+  return Object.freeze({ now, retainedDays, limits });
+}
+
+export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
+  const { now, retainedDays, limits } = validate(options);
+  const ledger = new UsageLedger(now, retainedDays);
+  const metrics = new PrometheusMetrics();
+
+  const refuse = (hub: string, kind: "connection" | "message", refusal: QuotaRefusal | undefined): QuotaRefusal | undefined => {
+    if (refusal) metrics.quotaRefusals.inc({ hub, kind });
+    return refusal;
+  };
+
+  return {
+    metrics,
+    limits,
+    admitConnection: (hub) => (limits ? refuse(hub, "connection", checkConnectionQuota(limits, ledger.currentConnections())) : undefined),
+    admitMessage: (hub) => (limits ? refuse(hub, "message", checkMessageQuota(limits, ledger.billedUnitsToday())) : undefined),
+    connectionOpened(hub) {
+      ledger.connectionOpened(hub);
+      metrics.connections.inc({ hub });
+      metrics.connectionsOpened.inc({ hub });
+    },
+    connectionClosed(hub) {
+      ledger.connectionClosed(hub);
+      metrics.connections.dec({ hub });
+    },
+    inboundMessage(hub, source, bytes) {
+      ledger.inbound(hub, source, bytes);
+      metrics.inboundMessages.inc({ hub, source });
+      metrics.inboundBytes.inc({ hub, source }, bytes);
+    },
+    outboundMessage(hub, target, bytes) {
+      ledger.outbound(hub, target, bytes);
+      metrics.outboundMessages.inc({ hub, target });
+      metrics.outboundBytes.inc({ hub, target }, bytes);
+      metrics.billedUnits.inc({ hub, target }, billedUnits(bytes));
+    },
+    restLatency: (operation, seconds) => metrics.restLatency.observe({ operation }, seconds),
+    upstreamLatency: (event, seconds) => metrics.upstreamLatency.observe({ event }, seconds),
+    backplaneError: () => metrics.backplaneErrors.inc(),
+    snapshot: () => ledger.snapshot(),
+  };
+}
