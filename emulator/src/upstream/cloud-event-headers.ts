@@ -1,0 +1,84 @@
+import { signConnectionId } from "../../../shared/cloud-events-signature";
+import type { DataType } from "../cluster/commands";
+import type { SystemEventName } from "./upstream-settings";
+
+/** Everything the headers of one event are built from (no I/O: ids and time come in). */
+export interface CloudEventHeaderInput {
+  event: { kind: "system"; name: SystemEventName } | { kind: "user"; name: string };
+  hub: string;
+  connectionId: string;
+  userId: string | null;
+  subprotocol?: string;
+  connectionState?: string;
+  /** `ce-id`. */
+  id: string;
+  /** `ce-time`, ms since epoch. */
+  time: number;
+  /** `host[:port]` of the service's public endpoint. */
+  origin: string;
+  accessKeys: readonly string[];
+  contentType: string;
+}
+
+/** `ce-type` of an event (spec §e table). */
+export function cloudEventType(event: CloudEventHeaderInput["event"]): string {
+  switch (event.kind) {
+    case "system":
+      return `azure.webpubsub.sys.${event.name}`;
+    case "user":
+      return `azure.webpubsub.user.${event.name}`;
+    default: {
+      const _never: never = event;
+      return _never;
+    }
+  }
+}
+
+/** The full header set of spec §e; optional headers are left out when they have no value. */
+export function buildCloudEventHeaders(input: CloudEventHeaderInput): Record<string, string> {
+  const headers: Record<string, string> = {
+    "ce-specversion": "1.0",
+    "ce-awpsversion": "1.0",
+    "ce-type": cloudEventType(input.event),
+    "ce-source": `/hubs/${input.hub}/client/${input.connectionId}`,
+    "ce-id": input.id,
+    "ce-time": new Date(input.time).toISOString(),
+    "ce-hub": input.hub,
+    "ce-connectionId": input.connectionId,
+    "ce-eventName": input.event.name,
+    "ce-signature": signConnectionId(input.accessKeys, input.connectionId),
+    "WebHook-Request-Origin": input.origin,
+    "Content-Type": input.contentType,
+  };
+  if (input.userId !== null && input.userId !== "") headers["ce-userId"] = input.userId;
+  if (input.subprotocol) headers["ce-subprotocol"] = input.subprotocol;
+  if (input.connectionState) headers["ce-connectionState"] = input.connectionState;
+  return headers;
+}
+
+/** Content-Type of a user event body (spec §e): json, text or octet-stream. */
+export function contentTypeForDataType(dataType: DataType): string {
+  switch (dataType) {
+    case "json":
+      return "application/json";
+    case "text":
+      return "text/plain";
+    case "binary":
+      return "application/octet-stream";
+    default: {
+      const _never: never = dataType;
+      return _never;
+    }
+  }
+}
+
+/**
+ * Data type of a user event response from its Content-Type (parameters stripped). The express SDK
+ * sends anything that is not json or text as `application/octet-stream`, so the rest is binary.
+ */
+export function dataTypeForContentType(contentType: string | undefined): DataType {
+  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (media === "application/json") return "json";
+  if (media === "text/plain") return "text";
+  return "binary";
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from "node:crypto";
+import type { DataType } from "../cluster/commands";
+import { AbuseProtectionHandshake, redactQuery } from "./abuse-protection-handshake";
+import { buildCloudEventHeaders, contentTypeForDataType, dataTypeForContentType } from "./cloud-event-headers";
+import { parseConnectResponse } from "./connect-response";
+import { expandUrlTemplate, findHandler, type UpstreamEventKey } from "./event-handler-match";
+import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamDispatcherOptions } from "./upstream-dispatcher-options";
+import type { ConnectEventRequest, ConnectOutcome, UpstreamConnection, UpstreamDispatcher, UserEventOutcome } from "./upstream-dispatcher";
+import { UpstreamHttpClient, type UpstreamHttpResponse } from "./upstream-http-client";
+import { handlersForHub } from "./upstream-settings";
+
+/** Result of delivering one event, after handshake and retries. */
+type Delivery =
+  | { kind: "no-handler" }
+  | { kind: "response"; response: UpstreamHttpResponse }
+  | { kind: "failed"; message: string };
+
+/**
+ * The `UpstreamDispatcher` that sends CloudEvents over HTTP to the event handlers configured per
+ * hub (spec §e): abuse-protection handshake, signed headers, retries with backoff, 1 MiB caps.
+ */
+export function createUpstreamDispatcher(options: UpstreamDispatcherOptions): UpstreamDispatcher {
+  return new HttpUpstreamDispatcher(resolveUpstreamOptions(options, randomUUID));
+}
+
+class HttpUpstreamDispatcher implements UpstreamDispatcher {
+  readonly #options: ResolvedUpstreamOptions;
+  readonly #client = new UpstreamHttpClient();
+  readonly #handshake: AbuseProtectionHandshake;
+  readonly #timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
+  readonly #background = new Set<Promise<void>>();
+  #closed = false;
+
+  constructor(options: ResolvedUpstreamOptions) {
+    this.#options = options;
+    this.#handshake = new AbuseProtectionHandshake({
+      client: this.#client,
+      origin: options.origin,
+      timeoutMs: options.handshakeTimeoutMs,
+      refusalTtlMs: options.handshakeRefusalTtlMs,
+      now: options.now,
+      log: options.log,
+    });
+  }
+
+  async connect(connection: UpstreamConnection, request: ConnectEventRequest): Promise<ConnectOutcome> {
+    const body = Buffer.from(JSON.stringify(request), "utf8");
+    if (body.byteLength > this.#options.maxEventBytes) {
+      return { kind: "reject", status: 431, message: `The connect request exceeds ${this.#options.maxEventBytes} bytes.` };
+    }
+    const delivery = await this.#deliver(connection, { kind: "system", name: "connect" }, body, "application/json");
+    switch (delivery.kind) {
+      case "no-handler":
+        return { kind: "accept" };
+      case "failed":
+        return { kind: "reject", status: 500, message: delivery.message };
+      case "response": {
+        const { status, body: responseBody, headers } = delivery.response;
+        if (status >= 200 && status <= 299) return parseConnectResponse(responseBody, headerValue(headers["ce-connectionstate"]));
+        const detail = responseBody.toString("utf8").slice(0, 512).trim();
+        return { kind: "reject", status, message: detail || `The connect event handler answered ${status}.` };
+      }
+      default: {
+        const _never: never = delivery;
+        return _never;
+      }
+    }
+  }
+
+  connected(connection: UpstreamConnection): void {
+    this.#fireAndForget(connection, { kind: "system", name: "connected" }, Buffer.from("{}"));
+  }
+
+  disconnected(connection: UpstreamConnection, reason: string): void {
+    this.#fireAndForget(connection, { kind: "system", name: "disconnected" }, Buffer.from(JSON.stringify({ reason }), "utf8"));
+  }
+
+  async userEvent(connection: UpstreamConnection, eventName: string, dataType: DataType, data: Uint8Array): Promise<UserEventOutcome> {
+    const event: UpstreamEventKey = { kind: "user", name: eventName };
+    if (!findHandler(handlersForHub(this.#options.settings, connection.hub), event)) return { kind: "unhandled" };
+    // The core refuses oversized client frames first; this guards the cap for any other caller.
+    if (data.byteLength > this.#options.maxEventBytes) {
+      return { kind: "failed", message: `The event payload of ${data.byteLength} bytes exceeds the ${this.#options.maxEventBytes}-byte upstream limit.` };
+    }
+    this.#options.meter.outboundMessage(connection.hub, "upstream", data.byteLength);
+    const delivery = await this.#deliver(connection, event, data, contentTypeForDataType(dataType));
+    switch (delivery.kind) {
+      case "no-handler":
+        return { kind: "unhandled" };
+      case "failed":
+        return { kind: "failed", message: delivery.message };
+      case "response": {
+        const { status, body, headers } = delivery.response;
+        if (status < 200 || status > 299) {
+          const detail = body.toString("utf8").slice(0, 512).trim();
+          return { kind: "failed", message: `The event handler answered ${status}${detail ? `: ${detail}` : "."}` };
+        }
+        const connectionState = headerValue(headers["ce-connectionstate"]);
+        const outcome: UserEventOutcome = { kind: "handled" };
+        if (connectionState !== undefined) outcome.connectionState = connectionState;
+        if (status !== 204 && body.byteLength > 0) {
+          outcome.response = { dataType: dataTypeForContentType(headerValue(headers["content-type"])), data: new Uint8Array(body) };
+        }
+        return outcome;
+      }
+      default: {
+        const _never: never = delivery;
+        return _never;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const entry of this.#timers) {
+      clearTimeout(entry.timer);
+      entry.wake();
+    }
+    this.#timers.clear();
+    this.#client.close();
+    await Promise.allSettled([...this.#background]);
+  }
+
+  #fireAndForget(connection: UpstreamConnection, event: UpstreamEventKey, body: Buffer): void {
+    const task = this.#deliver(connection, event, body, "application/json").then((delivery) => {
+      if (delivery.kind === "failed") this.#options.log(`upstream: ${event.name} event for ${connection.connectionId} not delivered: ${delivery.message}`);
+    });
+    this.#background.add(task);
+    void task.finally(() => this.#background.delete(task));
+  }
+
+  async #deliver(connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string): Promise<Delivery> {
+    const handler = findHandler(handlersForHub(this.#options.settings, connection.hub), event);
+    if (!handler) return { kind: "no-handler" };
+    if (this.#closed) return { kind: "failed", message: "The service is shutting down." };
+    const started = performance.now();
+    try {
+      const handshake = await this.#handshake.validate(expandUrlTemplate(handler.urlTemplate, connection.hub, "validate"));
+      if (!handshake.allowed) return { kind: "failed", message: "The event handler refused the service's origin (abuse protection)." };
+      const url = expandUrlTemplate(handler.urlTemplate, connection.hub, event.name);
+      return await this.#postWithRetries(url, connection, event, body, contentType);
+    } finally {
+      this.#options.meter.upstreamLatency(event.kind === "system" ? event.name : "user", (performance.now() - started) / 1000);
+    }
+  }
+
+  async #postWithRetries(url: string, connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string): Promise<Delivery> {
+    const o = this.#options;
+    const headers = buildCloudEventHeaders({
+      event,
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      connectionState: connection.connectionState,
+      id: o.newEventId(),
+      time: o.now(),
+      origin: o.origin(),
+      accessKeys: o.accessKeys,
+      contentType,
+    });
+    let lastProblem = "";
+    for (let attempt = 0; attempt <= o.retryDelaysMs.length; attempt++) {
+      if (attempt > 0) await this.#sleep(o.retryDelaysMs[attempt - 1]!);
+      if (this.#closed) return { kind: "failed", message: "The service is shutting down." };
+      const result = await this.#client.send({ method: "POST", url, headers, body, timeoutMs: o.requestTimeoutMs, maxResponseBytes: o.maxResponseBytes });
+      if (result.ok) {
+        const status = result.response.status;
+        if (status !== 408 && status < 500) return { kind: "response", response: result.response };
+        lastProblem = `answered ${status}`;
+        if (attempt === o.retryDelaysMs.length) return { kind: "response", response: result.response };
+      } else {
+        if (result.failure.kind === "response-too-large") return { kind: "failed", message: `The ${result.failure.message}.` };
+        lastProblem = result.failure.message;
+      }
+    }
+    o.log(`upstream: ${event.name} event to ${redactQuery(url)} failed after ${o.retryDelaysMs.length + 1} attempts: ${lastProblem}`);
+    return { kind: "failed", message: `The event handler could not be reached: ${lastProblem}.` };
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#timers.delete(entry);
+          resolve();
+        }, ms),
+        wake: resolve,
+      };
+      this.#timers.add(entry);
+    });
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
