@@ -1,0 +1,42 @@
+import type { HttpHandler } from "@azure/functions";
+import { readCappedBody } from "../shared/body-reader";
+import { maxMessageBytes } from "../shared/limits";
+import { deliverMessage } from "../shared/message-delivery";
+import { dataTypeFor, toMessagePayload } from "../shared/message-payload";
+import type { SendRequest, SendTarget } from "../shared/send-request";
+import { callService, guarded, requestQuery } from "./http-trigger";
+import type { TriggerDeps } from "./trigger-deps";
+
+/**
+ * The body of send and broadcast: query checks (400) and content type (415) before the body is
+ * read, the 1 MiB cap (413) while reading, JSON/UTF-8 checks (400), then one service call.
+ */
+export function createMessageHandler(name: string, deps: TriggerDeps, parseQuery: (query: URLSearchParams) => SendRequest): HttpHandler {
+  return guarded(name, async (request, context) => {
+    const { target, options } = parseQuery(requestQuery(request));
+    const contentType = request.headers.get("content-type");
+    dataTypeFor(contentType);
+    const body = await readCappedBody(request.body, request.headers.get("content-length"), maxMessageBytes);
+    const payload = toMessagePayload(contentType, body);
+    await callService(deps, () => deliverMessage(deps.service, target, payload, options));
+    context.log(`${name}: ${payload.bytes} byte(s) of ${payload.dataType} to ${target.kind}`);
+    return { status: 202, jsonBody: { target: describeTarget(target, deps.config.hub), dataType: payload.dataType, bytes: payload.bytes } };
+  });
+}
+
+function describeTarget(target: SendTarget, hub: string): Record<string, string> {
+  switch (target.kind) {
+    case "user":
+      return { kind: target.kind, userId: target.userId };
+    case "connection":
+      return { kind: target.kind, connectionId: target.connectionId };
+    case "group":
+      return { kind: target.kind, group: target.group };
+    case "all":
+      return { kind: target.kind, hub };
+    default: {
+      const unknownTarget: never = target;
+      throw new Error(`unknown target ${JSON.stringify(unknownTarget)}`);
+    }
+  }
+}

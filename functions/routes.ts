@@ -1,0 +1,35 @@
+import { allConnectionsRoute } from "./all-connections";
+import { broadcastRoute } from "./broadcast";
+import { connectionRoute } from "./connection";
+import { connectionGroupsRoute } from "./connection-groups";
+import { eventsRoutes } from "./events";
+import { groupRoute } from "./group";
+import { groupConnectionRoute } from "./group-connection";
+import { groupConnectionsRoute } from "./group-connections";
+import { groupUserRoute } from "./group-user";
+import { negotiateRoute } from "./negotiate";
+import type { RouteDefinition } from "./route-table-types";
+import { sendRoute } from "./send";
+import { userRoute } from "./user";
+import { userConnectionsRoute } from "./user-connections";
+import { userGroupsRoute } from "./user-groups";
+import { webRoutes } from "./web";
+
+/** The one route table: `index.ts` registers it with `app.http`; the local host serves it as is. */
+export const routes: RouteDefinition[] = [
+  negotiateRoute,
+  sendRoute,
+  broadcastRoute,
+  groupUserRoute,
+  groupConnectionRoute,
+  userGroupsRoute,
+  connectionGroupsRoute,
+  connectionRoute,
+  allConnectionsRoute,
+  userRoute,
+  userConnectionsRoute,
+  groupRoute,
+  groupConnectionsRoute,
+  ...eventsRoutes,
+  ...webRoutes,
+];
