@@ -1,0 +1,400 @@
+import { randomUUID } from "node:crypto";
+import Redis from "ioredis";
+import type { ClusterAnswer, ClusterCommand, ClusterQuery } from "../cluster/commands";
+import type { Backplane, BackplaneNode } from "./backplane";
+import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "./backplane-envelope";
+
+/** Where the backplane says that its link went down or came back. */
+export interface BackplaneLogger {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export interface RedisBackplaneOptions {
+  /** `redis://[user:password@]host:port[/db]`; the password is never logged. */
+  url: string;
+  /** Unique id of this node. @default a random UUID */
+  nodeId?: string;
+  /** Prefix of every channel name, so several clusters can share one Redis. @default "wps" */
+  channelPrefix?: string;
+  /** How long a query waits for the nodes that received it. @default 500 */
+  queryTimeoutMs?: number;
+  /** How long a membership or close command waits for the other nodes to confirm it. @default 1000 */
+  applyTimeoutMs?: number;
+  /** Upper bound of the reconnect back-off, which starts at 50 ms and doubles. @default 500 */
+  maxReconnectDelayMs?: number;
+  /** How long `attach` waits for the first connection. @default 5000 */
+  connectTimeoutMs?: number;
+  /** @default silent */
+  logger?: BackplaneLogger;
+}
+
+type ResolvedOptions = Readonly<Required<Omit<RedisBackplaneOptions, "logger">> & { logger: BackplaneLogger }>;
+
+const silentLogger: BackplaneLogger = { info() {}, warn() {} };
+
+function resolveOptions(options: RedisBackplaneOptions): ResolvedOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(options.url);
+  } catch {
+    throw new TypeError("RedisBackplane: `url` must be a redis:// or rediss:// URL");
+  }
+  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
+    throw new TypeError(`RedisBackplane: \`url\` must use redis:// or rediss://, got ${parsed.protocol}//`);
+  }
+  const positive = (name: keyof RedisBackplaneOptions, value: number | undefined, fallback: number): number => {
+    if (value === undefined) return fallback;
+    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`RedisBackplane: \`${name}\` must be a positive number of milliseconds`);
+    return value;
+  };
+  const nodeId = options.nodeId ?? randomUUID();
+  if (nodeId.length === 0) throw new TypeError("RedisBackplane: `nodeId` must not be empty");
+  const channelPrefix = options.channelPrefix ?? "wps";
+  if (channelPrefix.length === 0 || channelPrefix.includes(":")) {
+    throw new TypeError("RedisBackplane: `channelPrefix` must be a non-empty string without ':'");
+  }
+  return Object.freeze({
+    url: options.url,
+    nodeId,
+    channelPrefix,
+    queryTimeoutMs: positive("queryTimeoutMs", options.queryTimeoutMs, 500),
+    applyTimeoutMs: positive("applyTimeoutMs", options.applyTimeoutMs, 1000),
+    maxReconnectDelayMs: positive("maxReconnectDelayMs", options.maxReconnectDelayMs, 500),
+    connectTimeoutMs: positive("connectTimeoutMs", options.connectTimeoutMs, 5000),
+    logger: options.logger ?? silentLogger,
+  });
+}
+
+/** Where the Redis server is, for log lines: host and port only, never credentials. */
+export function describeRedisUrl(url: string): string {
+  const parsed = new URL(url);
+  return `${parsed.hostname}:${parsed.port || "6379"}`;
+}
+
+/** Replies (answers, confirmations) expected from the nodes that received one publication. */
+interface PendingReplies<T> {
+  /** How many nodes received the publication (PUBLISH's count minus our own echo); unknown until PUBLISH returns. */
+  expected: number | undefined;
+  /** Our own subscriber received the publication too: one receiver fewer to wait for. */
+  ownEcho: boolean;
+  replies: T[];
+  settle: () => void;
+}
+
+/**
+ * Links the service nodes of a cluster through Redis pub/sub.
+ *
+ * Channels: `<prefix>:hub:<hub>` carries every command and query of a hub except group
+ * deliveries, which go to `<prefix>:hub:<hub>:group:<group>` so a node receives only the groups
+ * it holds; `<prefix>:node:<nodeId>` carries the replies to this node's queries and commands.
+ * Two connections: a subscriber (which Redis puts in pub/sub mode) and a publisher.
+ * Publishing never queues and never throws: while Redis is down the node keeps delivering to
+ * its own connections, and what other nodes would have received is dropped and counted.
+ */
+export class RedisBackplane implements Backplane {
+  readonly nodeId: string;
+  private readonly options: ResolvedOptions;
+  private readonly where: string;
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private node: BackplaneNode | undefined;
+  private readonly errorListeners: Array<(error: Error) => void> = [];
+  /** Channels this node wants, re-subscribed after every reconnect. */
+  private readonly wantedChannels = new Set<string>();
+  private readonly pendingSubscriptions = new Set<Promise<unknown>>();
+  private readonly pendingAnswers = new Map<string, PendingReplies<ClusterAnswer>>();
+  private readonly pendingApplies = new Map<string, PendingReplies<true>>();
+  private linkDownSince: number | undefined;
+  private droppedWhileDown = 0;
+  private closed = false;
+  /** Outages are only reported after the first successful connection; before, `attach` fails instead. */
+  private connectedOnce = false;
+
+  constructor(options: RedisBackplaneOptions) {
+    this.options = resolveOptions(options);
+    this.nodeId = this.options.nodeId;
+    this.where = describeRedisUrl(this.options.url);
+    const connectionOptions = {
+      lazyConnect: true,
+      // Never queue while disconnected: a backlog would grow without bound and arrive stale.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      connectTimeout: this.options.connectTimeoutMs,
+      retryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 10), this.options.maxReconnectDelayMs),
+    };
+    this.publisher = new Redis(this.options.url, { ...connectionOptions, enableAutoPipelining: true, connectionName: `wps-pub-${this.nodeId}` });
+    // We re-subscribe ourselves: ioredis forgets a channel whose SUBSCRIBE failed while offline.
+    this.subscriber = new Redis(this.options.url, { ...connectionOptions, autoResubscribe: false, connectionName: `wps-sub-${this.nodeId}` });
+    this.subscriber.on("messageBuffer", (_channel: Buffer, wire: Buffer) => this.receive(wire));
+    for (const [role, connection] of [["publisher", this.publisher], ["subscriber", this.subscriber]] as const) {
+      connection.on("error", (error: Error) => this.linkError(role, error));
+      connection.on("close", () => this.linkDown(role));
+      connection.on("ready", () => this.linkUp(role));
+    }
+  }
+
+  async attach(node: BackplaneNode): Promise<void> {
+    this.node = node;
+    try {
+      await Promise.all([this.publisher.connect(), this.subscriber.connect()]);
+    } catch (error) {
+      this.publisher.disconnect();
+      this.subscriber.disconnect();
+      throw new Error(`backplane: cannot connect to redis at ${this.where}: ${(error as Error).message}`);
+    }
+    await this.subscribe(this.replyChannel(this.nodeId));
+    this.connectedOnce = true;
+    this.options.logger.info(`backplane: redis connected at ${this.where} as node ${this.nodeId}`);
+  }
+
+  async publish(hub: string, command: ClusterCommand): Promise<void> {
+    const channel = command.kind === "deliver" && command.target.kind === "group" ? this.groupChannel(hub, command.target.group) : this.hubChannel(hub);
+    if (command.kind === "deliver") {
+      await this.send(channel, { kind: "command", origin: this.nodeId, hub, command });
+      return;
+    }
+    // Membership, close and permission changes wait until every receiving node has applied them
+    // (and subscribed to any group they activated), so a REST call that returns is visible cluster-wide.
+    const ackId = randomUUID();
+    await this.collectReplies(this.pendingApplies, ackId, this.options.applyTimeoutMs, channel, {
+      kind: "command",
+      origin: this.nodeId,
+      hub,
+      command,
+      ackId,
+    });
+  }
+
+  async query(hub: string, query: ClusterQuery): Promise<ClusterAnswer[]> {
+    const requestId = randomUUID();
+    return this.collectReplies(this.pendingAnswers, requestId, this.options.queryTimeoutMs, this.hubChannel(hub), {
+      kind: "query",
+      origin: this.nodeId,
+      hub,
+      requestId,
+      query,
+    });
+  }
+
+  groupActivated(hub: string, group: string): void {
+    void this.subscribe(this.groupChannel(hub, group));
+  }
+
+  groupDeactivated(hub: string, group: string): void {
+    const channel = this.groupChannel(hub, group);
+    this.wantedChannels.delete(channel);
+    if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.report(error));
+  }
+
+  hubActivated(hub: string): void {
+    void this.subscribe(this.hubChannel(hub));
+  }
+
+  onError(listener: (error: Error) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.node = undefined;
+    for (const pending of [...this.pendingAnswers.values(), ...this.pendingApplies.values()]) pending.settle();
+    await Promise.all([quit(this.publisher), quit(this.subscriber)]);
+  }
+
+  // --- channels -----------------------------------------------------------------------------
+
+  private hubChannel(hub: string): string {
+    return `${this.options.channelPrefix}:hub:${hub}`;
+  }
+
+  private groupChannel(hub: string, group: string): string {
+    return `${this.options.channelPrefix}:hub:${hub}:group:${group}`;
+  }
+
+  private replyChannel(nodeId: string): string {
+    return `${this.options.channelPrefix}:node:${nodeId}`;
+  }
+
+  private subscribe(channel: string): Promise<void> {
+    this.wantedChannels.add(channel);
+    // While disconnected the channel is only remembered; `linkUp` subscribes it.
+    if (this.subscriber.status !== "ready") return Promise.resolve();
+    const pending: Promise<unknown> = this.subscriber.subscribe(channel).catch((error: Error) => this.report(error));
+    this.pendingSubscriptions.add(pending);
+    return pending.then(() => {
+      this.pendingSubscriptions.delete(pending);
+    });
+  }
+
+  // --- sending ------------------------------------------------------------------------------
+
+  /** Publishes one message; returns how many subscribers received it, 0 when Redis is unreachable. */
+  private async send(channel: string, message: BackplaneMessage): Promise<number> {
+    if (this.closed) return 0;
+    if (this.publisher.status !== "ready") {
+      this.droppedWhileDown += 1;
+      return 0;
+    }
+    try {
+      return await this.publisher.publish(channel, encodeBackplaneMessage(message));
+    } catch (error) {
+      this.droppedWhileDown += 1;
+      this.report(error as Error);
+      return 0;
+    }
+  }
+
+  private async collectReplies<T>(
+    table: Map<string, PendingReplies<T>>,
+    id: string,
+    timeoutMs: number,
+    channel: string,
+    message: BackplaneMessage,
+  ): Promise<T[]> {
+    let settle!: () => void;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
+    const pending: PendingReplies<T> = { expected: undefined, ownEcho: false, replies: [], settle };
+    table.set(id, pending);
+    const timer = setTimeout(settle, timeoutMs);
+    try {
+      const received = await this.send(channel, message);
+      pending.expected = received;
+      this.settleIfComplete(pending);
+      await settled;
+      return pending.replies;
+    } finally {
+      clearTimeout(timer);
+      table.delete(id);
+    }
+  }
+
+  private settleIfComplete(pending: PendingReplies<unknown>): void {
+    if (pending.expected === undefined) return;
+    if (pending.replies.length >= pending.expected - (pending.ownEcho ? 1 : 0)) pending.settle();
+  }
+
+  // --- receiving ----------------------------------------------------------------------------
+
+  private receive(wire: Buffer): void {
+    let message: BackplaneMessage | null;
+    try {
+      message = decodeBackplaneMessage(wire);
+    } catch (error) {
+      this.report(error as Error);
+      return;
+    }
+    if (message === null) return;
+    if (message.origin === this.nodeId) {
+      this.ownEcho(message);
+      return;
+    }
+    const node = this.node;
+    if (!node) return;
+    switch (message.kind) {
+      case "command":
+        this.applyCommand(node, message);
+        return;
+      case "query":
+        this.answerQuery(node, message);
+        return;
+      case "answer":
+        this.addReply(this.pendingAnswers, message.requestId, message.answer);
+        return;
+      case "applied":
+        this.addReply(this.pendingApplies, message.ackId, true as const);
+        return;
+      default: {
+        const _never: never = message;
+        return _never;
+      }
+    }
+  }
+
+  private ownEcho(message: BackplaneMessage): void {
+    const pending: PendingReplies<unknown> | undefined =
+      message.kind === "query" ? this.pendingAnswers.get(message.requestId) : message.kind === "command" && message.ackId ? this.pendingApplies.get(message.ackId) : undefined;
+    if (!pending) return;
+    pending.ownEcho = true;
+    this.settleIfComplete(pending);
+  }
+
+  private applyCommand(node: BackplaneNode, message: Extract<BackplaneMessage, { kind: "command" }>): void {
+    try {
+      node.applyRemoteCommand(message.hub, message.command);
+    } catch (error) {
+      this.report(error as Error);
+    }
+    const { ackId, origin } = message;
+    if (ackId === undefined) return;
+    // Confirm only once the subscriptions this command caused are in place at Redis.
+    void Promise.allSettled([...this.pendingSubscriptions]).then(() =>
+      this.send(this.replyChannel(origin), { kind: "applied", origin: this.nodeId, ackId }),
+    );
+  }
+
+  private answerQuery(node: BackplaneNode, message: Extract<BackplaneMessage, { kind: "query" }>): void {
+    let answer: ClusterAnswer;
+    try {
+      answer = node.answerQuery(message.hub, message.query);
+    } catch (error) {
+      this.report(error as Error);
+      return;
+    }
+    void this.send(this.replyChannel(message.origin), { kind: "answer", origin: this.nodeId, requestId: message.requestId, answer });
+  }
+
+  private addReply<T>(table: Map<string, PendingReplies<T>>, id: string, reply: T): void {
+    const pending = table.get(id);
+    if (!pending) return; // late reply after the timeout
+    pending.replies.push(reply);
+    this.settleIfComplete(pending);
+  }
+
+  // --- link state ---------------------------------------------------------------------------
+
+  private linkError(role: string, error: Error): void {
+    // ioredis repeats the same error on every reconnect attempt: report only the first of an outage.
+    if (this.linkDownSince !== undefined || this.closed) return;
+    this.report(new Error(`backplane: redis ${role} error: ${error.message}`));
+  }
+
+  private linkDown(role: string): void {
+    if (this.closed || !this.connectedOnce || this.linkDownSince !== undefined) return;
+    this.linkDownSince = Date.now();
+    this.droppedWhileDown = 0;
+    const line = `backplane: redis disconnected at ${this.where} (${role}); local delivery continues, messages to other nodes are dropped until it reconnects`;
+    this.options.logger.warn(line);
+    this.report(new Error(line));
+  }
+
+  private linkUp(role: string): void {
+    if (role === "subscriber") {
+      for (const channel of this.wantedChannels) void this.subscribe(channel);
+    }
+    if (this.linkDownSince === undefined || this.publisher.status !== "ready" || this.subscriber.status !== "ready") return;
+    const downMs = Date.now() - this.linkDownSince;
+    this.options.logger.info(
+      `backplane: redis reconnected at ${this.where} after ${downMs} ms; ${this.droppedWhileDown} messages to other nodes were dropped meanwhile`,
+    );
+    this.linkDownSince = undefined;
+  }
+
+  private report(error: Error): void {
+    for (const listener of this.errorListeners) listener(error);
+  }
+}
+
+async function quit(connection: Redis): Promise<void> {
+  if (connection.status === "end") return;
+  if (connection.status !== "ready") {
+    connection.disconnect();
+    return;
+  }
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  }
+}
