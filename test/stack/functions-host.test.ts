@@ -1,3 +1,4 @@
+import { ReadableStream } from "node:stream/web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpResponse, type HttpRequest } from "@azure/functions";
 import type { RouteDefinition } from "../../functions/route-table-types";

@@ -1,0 +1,27 @@
+// Bundles the web test client (web/src, with @azure/web-pubsub-client) for the browser into
+// web/dist, next to a copy of index.html and styles.css. No CDN: the page works offline.
+import { build } from "esbuild";
+import { copyFile, mkdir, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const webDir = join(root, "web");
+const outDir = join(webDir, "dist");
+
+await rm(outDir, { recursive: true, force: true });
+await mkdir(outDir, { recursive: true });
+await build({
+  entryPoints: [join(webDir, "src", "main.ts")],
+  outfile: join(outDir, "app.js"),
+  bundle: true,
+  platform: "browser",
+  format: "iife",
+  target: ["es2022"],
+  minify: true,
+  sourcemap: true,
+  legalComments: "linked",
+  logLevel: "warning",
+});
+await Promise.all(["index.html", "styles.css"].map((name) => copyFile(join(webDir, name), join(outDir, name))));
+console.log(`web client built into ${outDir}`);

@@ -1,0 +1,116 @@
+/**
+ * Calls to the function app's HTTP triggers (negotiate, send, broadcast, group membership).
+ * Every failure becomes a `FunctionCallError` carrying the status and the app's `{ code, message }`.
+ */
+export interface FunctionApiSettings {
+  /** Base URL of the functions, including the route prefix, e.g. `http://localhost:7071/api`. */
+  baseUrl: string;
+  /** Function key for non-anonymous triggers; sent as `x-functions-key` when given. */
+  functionKey: string;
+}
+
+export interface NegotiateResult {
+  url: string;
+  baseUrl: string;
+  token: string;
+  expiresOn?: string;
+}
+
+export type SendTarget =
+  | { kind: "user"; userId: string }
+  | { kind: "group"; group: string }
+  | { kind: "connection"; connectionId: string }
+  | { kind: "everyone" };
+
+export interface OutgoingBody {
+  contentType: string;
+  bytes: Uint8Array;
+}
+
+export class FunctionCallError extends Error {
+  override readonly name = "FunctionCallError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly serviceMessage: string,
+  ) {
+    super(`${status} ${code}: ${serviceMessage}`);
+  }
+}
+
+function endpoint(settings: FunctionApiSettings, path: string, query: [string, string][] = []): string {
+  const base = settings.baseUrl.replace(/\/+$/, "");
+  const search = new URLSearchParams(query).toString();
+  return `${base}/${path}${search ? `?${search}` : ""}`;
+}
+
+function keyHeaders(settings: FunctionApiSettings): Record<string, string> {
+  return settings.functionKey ? { "x-functions-key": settings.functionKey } : {};
+}
+
+async function failure(response: Response): Promise<FunctionCallError> {
+  const text = await response.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as { code?: unknown; message?: unknown };
+    if (typeof body.code === "string") return new FunctionCallError(response.status, body.code, typeof body.message === "string" ? body.message : "");
+  } catch {
+    // not JSON: keep the raw text below
+  }
+  return new FunctionCallError(response.status, `Http${response.status}`, text.slice(0, 200));
+}
+
+async function call(url: string, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new FunctionCallError(0, "Unreachable", `Could not reach ${url}.`);
+  }
+  if (!response.ok) throw await failure(response);
+  return response;
+}
+
+export async function negotiate(settings: FunctionApiSettings, userId: string, groups: string[], roles: string[]): Promise<NegotiateResult> {
+  const query: [string, string][] = [];
+  if (userId) query.push(["userId", userId]);
+  for (const group of groups) query.push(["group", group]);
+  for (const role of roles) query.push(["role", role]);
+  const response = await call(endpoint(settings, "negotiate", query), { method: "GET", headers: keyHeaders(settings) });
+  const body = (await response.json()) as NegotiateResult;
+  if (typeof body.url !== "string") throw new FunctionCallError(response.status, "BadNegotiateResponse", "negotiate returned no url.");
+  return body;
+}
+
+export async function sendMessage(settings: FunctionApiSettings, target: SendTarget, body: OutgoingBody): Promise<void> {
+  let path: string;
+  let query: [string, string][];
+  switch (target.kind) {
+    case "user":
+      [path, query] = ["send", [["userId", target.userId]]];
+      break;
+    case "group":
+      [path, query] = ["send", [["group", target.group]]];
+      break;
+    case "connection":
+      [path, query] = ["send", [["connectionId", target.connectionId]]];
+      break;
+    case "everyone":
+      [path, query] = ["broadcast", []];
+      break;
+    default: {
+      const _never: never = target;
+      throw new Error(`unknown target ${String(_never)}`);
+    }
+  }
+  await call(endpoint(settings, path, query), {
+    method: "POST",
+    headers: { ...keyHeaders(settings), "content-type": body.contentType },
+    body: body.bytes as BodyInit,
+  });
+}
+
+/** Adds or removes one connection to or from a group through the management trigger. */
+export async function changeGroupMembership(settings: FunctionApiSettings, action: "join" | "leave", group: string, connectionId: string): Promise<void> {
+  const path = `groups/${encodeURIComponent(group)}/connections/${encodeURIComponent(connectionId)}`;
+  await call(endpoint(settings, path), { method: action === "join" ? "PUT" : "DELETE", headers: keyHeaders(settings) });
+}

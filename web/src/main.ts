@@ -1,0 +1,228 @@
+/** The web test client: wires the form controls to the function app and the client SDK. */
+import { WebPubSubClient } from "@azure/web-pubsub-client";
+import { nextConnectionView, initialConnectionView, statusLabels, type ConnectionEvent, type ConnectionView } from "./connection-state";
+import { changeGroupMembership, negotiate, sendMessage, type FunctionApiSettings, type SendTarget } from "./function-api";
+import { appendError, appendMessage } from "./message-log";
+import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
+import { describeFailure } from "./plain-errors";
+import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
+
+function element<T extends HTMLElement>(id: string): T {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`the page is missing #${id}`);
+  return found as T;
+}
+
+const ui = {
+  connectForm: element<HTMLFormElement>("connect-form"),
+  baseUrl: element<HTMLInputElement>("base-url"),
+  functionKey: element<HTMLInputElement>("function-key"),
+  userId: element<HTMLInputElement>("user-id"),
+  connectGroups: element<HTMLInputElement>("connect-groups"),
+  connectRoles: element<HTMLInputElement>("connect-roles"),
+  connectButton: element<HTMLButtonElement>("connect"),
+  disconnectButton: element<HTMLButtonElement>("disconnect"),
+  status: element<HTMLElement>("connection-status"),
+  connectionId: element<HTMLElement>("connection-id"),
+  groupForm: element<HTMLFormElement>("group-form"),
+  groupName: element<HTMLInputElement>("group-name"),
+  leaveButton: element<HTMLButtonElement>("leave-group"),
+  joinedGroups: element<HTMLUListElement>("joined-groups"),
+  sendForm: element<HTMLFormElement>("send-form"),
+  targetKind: element<HTMLSelectElement>("target-kind"),
+  target: element<HTMLInputElement>("target"),
+  dataType: element<HTMLSelectElement>("data-type"),
+  messageText: element<HTMLTextAreaElement>("message-text"),
+  padTo: element<HTMLInputElement>("pad-to"),
+  outgoingSize: element<HTMLElement>("outgoing-size"),
+  sendStatus: element<HTMLElement>("send-status"),
+  messages: element<HTMLOListElement>("messages"),
+  errors: element<HTMLUListElement>("errors"),
+  clearLog: element<HTMLButtonElement>("clear-log"),
+};
+
+let view: ConnectionView = initialConnectionView;
+let client: WebPubSubClient | null = null;
+let lastConnectionId: string | null = null;
+const joinedGroups = new Set<string>();
+
+function dispatch(event: ConnectionEvent): void {
+  view = nextConnectionView(view, event);
+  render();
+}
+
+function render(): void {
+  ui.status.textContent = statusLabels[view.status];
+  ui.status.dataset.state = view.status;
+  ui.connectionId.textContent = view.connectionId ?? "none";
+  const active = view.status !== "idle" && view.status !== "disconnected";
+  ui.connectButton.disabled = active;
+  ui.disconnectButton.disabled = !active;
+}
+
+function settings(): FunctionApiSettings {
+  return { baseUrl: ui.baseUrl.value.trim(), functionKey: ui.functionKey.value.trim() };
+}
+
+function listField(input: HTMLInputElement): string[] {
+  return input.value.split(",").map((value) => value.trim()).filter((value) => value !== "");
+}
+
+function showError(action: string, error: unknown): void {
+  appendError(ui.errors, describeFailure(action, error));
+}
+
+function renderGroups(): void {
+  ui.joinedGroups.replaceChildren(
+    ...[...joinedGroups].map((group) => {
+      const item = document.createElement("li");
+      item.textContent = group;
+      return item;
+    }),
+  );
+}
+
+// A brand-new connection (not a recovery) has lost its groups: add it back to the ones joined.
+async function rejoinGroups(connectionId: string): Promise<void> {
+  for (const group of joinedGroups) {
+    try {
+      await changeGroupMembership(settings(), "join", group, connectionId);
+    } catch (error) {
+      showError(`Re-joining group ${group}`, error);
+    }
+  }
+}
+
+async function connect(): Promise<void> {
+  const api = settings();
+  const userId = ui.userId.value.trim();
+  const groups = listField(ui.connectGroups);
+  const roles = listField(ui.connectRoles);
+  dispatch({ kind: "start-requested" });
+  const next = new WebPubSubClient(
+    { getClientAccessUrl: async () => (await negotiate(api, userId, groups, roles)).url },
+    // Retrying a refused message only repeats the refusal; show it at once instead.
+    { messageRetryOptions: { maxRetries: 0 } },
+  );
+  next.on("connected", (event) => {
+    dispatch({ kind: "sdk-connected", connectionId: event.connectionId, userId: event.userId ?? null });
+    if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
+    lastConnectionId = event.connectionId;
+  });
+  next.on("disconnected", (event) => {
+    dispatch({ kind: "sdk-disconnected" });
+    const reason = event.message?.message;
+    if (reason && !view.stopping) appendError(ui.errors, `Disconnected by the service: ${reason}`);
+  });
+  next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
+  next.on("server-message", (event) => {
+    appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: event.message.dataType, data: event.message.data });
+  });
+  next.on("group-message", (event) => {
+    const from = event.message.fromUserId ? ` from ${event.message.fromUserId}` : "";
+    appendMessage(ui.messages, { at: new Date(), sender: `group ${event.message.group}${from}`, dataType: event.message.dataType, data: event.message.data });
+  });
+  client = next;
+  try {
+    await next.start();
+  } catch (error) {
+    client = null;
+    dispatch({ kind: "sdk-stopped" });
+    showError("Connecting", error);
+  }
+}
+
+function disconnect(): void {
+  dispatch({ kind: "stop-requested" });
+  client?.stop();
+  client = null;
+  lastConnectionId = null;
+}
+
+async function changeGroup(action: "join" | "leave"): Promise<void> {
+  const group = ui.groupName.value.trim();
+  if (!group) return appendError(ui.errors, "Type a group name first.");
+  if (!view.connectionId || view.status !== "connected") return appendError(ui.errors, "Connect first: groups hold connections.");
+  try {
+    await changeGroupMembership(settings(), action, group, view.connectionId);
+    if (action === "join") joinedGroups.add(group);
+    else joinedGroups.delete(group);
+    renderGroups();
+    ui.sendStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
+  } catch (error) {
+    showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+  }
+}
+
+function outgoingText(): string {
+  const padTo = Number(ui.padTo.value);
+  return padText(ui.messageText.value, Number.isInteger(padTo) && padTo > 0 ? padTo : undefined);
+}
+
+function updateOutgoingSize(): void {
+  const size = byteLength(outgoingText());
+  const units = Math.max(1, Math.ceil(size / 2048));
+  ui.outgoingSize.textContent = `${size} bytes, ${units} billed unit${units === 1 ? "" : "s"} per delivery`;
+}
+
+async function send(): Promise<void> {
+  const kind = ui.targetKind.value;
+  const targetName = ui.target.value.trim();
+  const dataType = ui.dataType.value as DataType;
+  const text = outgoingText();
+  const size = byteLength(text);
+  if (kind !== "everyone" && !targetName) return appendError(ui.errors, "Type a user id or group name to send to.");
+  try {
+    if (kind === "client-group") {
+      if (!client || view.status !== "connected") return appendError(ui.errors, "Connect first: client-to-group messages go over your WebSocket.");
+      await client.sendToGroup(targetName, clientSdkData(dataType, text), dataType, { noEcho: false });
+      ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to group ${targetName} over the WebSocket.`;
+      return;
+    }
+    const target: SendTarget =
+      kind === "user" ? { kind: "user", userId: targetName } : kind === "group" ? { kind: "group", group: targetName } : { kind: "everyone" };
+    await sendMessage(settings(), target, buildBody(dataType, text));
+    ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
+  } catch (error) {
+    if (error instanceof SyntaxError) return appendError(ui.errors, `Sending failed: the message is not valid JSON (${error.message}).`);
+    showError("Sending", error);
+  }
+}
+
+function defaultBaseUrl(): string {
+  const fromQuery = new URLSearchParams(location.search).get("api");
+  if (fromQuery) return fromQuery;
+  if (location.protocol === "http:" || location.protocol === "https:") return `${location.origin}/api`;
+  return "http://localhost:7071/api";
+}
+
+installSocketWatch(window, {
+  opening: (url) => dispatch({ kind: "socket-opening", recovery: isRecoveryUrl(url) }),
+  open: (url) => dispatch({ kind: "socket-open", recovery: isRecoveryUrl(url) }),
+  closed: () => dispatch({ kind: "socket-closed" }),
+});
+
+ui.baseUrl.value = defaultBaseUrl();
+ui.connectForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void connect();
+});
+ui.disconnectButton.addEventListener("click", disconnect);
+ui.groupForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void changeGroup("join");
+});
+ui.leaveButton.addEventListener("click", () => void changeGroup("leave"));
+ui.sendForm.addEventListener("submit", (event) => {
+  event.preventDefault();
+  void send();
+});
+ui.targetKind.addEventListener("change", () => {
+  ui.target.disabled = ui.targetKind.value === "everyone";
+});
+ui.messageText.addEventListener("input", updateOutgoingSize);
+ui.padTo.addEventListener("input", updateOutgoingSize);
+ui.clearLog.addEventListener("click", () => ui.messages.replaceChildren());
+render();
+updateOutgoingSize();
+document.body.dataset.ready = "true";
