@@ -32,13 +32,13 @@ describe("backplane envelope", () => {
   });
 
   it.each([
-    ["too short", Buffer.from([0, 0]), "backplane message shorter than its header length"],
-    ["a header longer than the message", Buffer.from([0, 0, 0, 9, 0x7b]), "backplane message header length exceeds the message"],
-    ["a header that is not JSON", header("{nope"), "backplane message header is not JSON"],
-    ["no version", header("{}"), "backplane message header has no version"],
-    ["an unknown kind", header('{"v":1,"m":{"kind":"gossip","origin":"n"}}'), "backplane message has an unknown shape"],
-    ["no origin", header('{"v":1,"m":{"kind":"applied","ackId":"a"}}'), "backplane message has an unknown shape"],
-    ["a payload on a non-delivery", Buffer.concat([header('{"v":1,"m":{"kind":"applied","origin":"n","ackId":"a"}}'), Buffer.from([1])]), "backplane message has a payload but is no delivery"],
+    ["too short", Buffer.from([0, 0]), "bus message shorter than its header length"],
+    ["a header longer than the message", Buffer.from([0, 0, 0, 9, 0x7b]), "bus message header length exceeds the message"],
+    ["a header that is not JSON", header("{nope"), "bus message header is not JSON"],
+    ["no version", header("{}"), "bus message header has no version"],
+    ["an unknown kind", header('{"v":1,"m":{"kind":"gossip","origin":"n"}}'), "bus message has an unknown shape"],
+    ["no origin", header('{"v":1,"m":{"kind":"applied","ackId":"a"}}'), "bus message has an unknown shape"],
+    ["a payload on a non-delivery", Buffer.concat([header('{"v":1,"m":{"kind":"applied","origin":"n","ackId":"a"}}'), Buffer.from([1])]), "bus message has a payload but is no delivery"],
   ])("rejects %s", (_name, wire, message) => {
     expect(() => decodeBackplaneMessage(wire)).toThrow(new MalformedBackplaneMessage(message));
   });

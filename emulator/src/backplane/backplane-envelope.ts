@@ -50,28 +50,28 @@ export class MalformedBackplaneMessage extends Error {
  * compatible: an old node ignores it); throws `MalformedBackplaneMessage` for anything broken.
  */
 export function decodeBackplaneMessage(wire: Buffer): BackplaneMessage | null {
-  if (wire.length < HEADER_LENGTH_BYTES) throw new MalformedBackplaneMessage("backplane message shorter than its header length");
+  if (wire.length < HEADER_LENGTH_BYTES) throw new MalformedBackplaneMessage("bus message shorter than its header length");
   const headerLength = wire.readUInt32BE(0);
   const headerEnd = HEADER_LENGTH_BYTES + headerLength;
-  if (headerEnd > wire.length) throw new MalformedBackplaneMessage("backplane message header length exceeds the message");
+  if (headerEnd > wire.length) throw new MalformedBackplaneMessage("bus message header length exceeds the message");
   let header: WireHeader;
   try {
     header = JSON.parse(wire.toString("utf8", HEADER_LENGTH_BYTES, headerEnd)) as WireHeader;
   } catch {
-    throw new MalformedBackplaneMessage("backplane message header is not JSON");
+    throw new MalformedBackplaneMessage("bus message header is not JSON");
   }
   if (typeof header !== "object" || header === null || typeof header.v !== "number") {
-    throw new MalformedBackplaneMessage("backplane message header has no version");
+    throw new MalformedBackplaneMessage("bus message header has no version");
   }
   if (header.v !== VERSION) return null;
   const message = header.m;
-  if (!isBackplaneMessage(message)) throw new MalformedBackplaneMessage("backplane message has an unknown shape");
+  if (!isBackplaneMessage(message)) throw new MalformedBackplaneMessage("bus message has an unknown shape");
   if (message.kind === "command" && message.command.kind === "deliver") {
     // A view on the received buffer, not a copy: the payload is handed to sockets as is.
     const data = new Uint8Array(wire.buffer, wire.byteOffset + headerEnd, wire.length - headerEnd);
     return { ...message, command: { ...message.command, message: { ...message.command.message, data } } };
   }
-  if (headerEnd !== wire.length) throw new MalformedBackplaneMessage("backplane message has a payload but is no delivery");
+  if (headerEnd !== wire.length) throw new MalformedBackplaneMessage("bus message has a payload but is no delivery");
   return message;
 }
 

@@ -4,7 +4,10 @@ import type { ClusterAnswer, ClusterCommand, ClusterQuery } from "../cluster/com
 import type { Backplane, BackplaneNode } from "./backplane";
 import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "./backplane-envelope";
 
-/** Where the backplane says that its link went down or came back. */
+/**
+ * Where the backplane says that its link is up again. Link failures go to `onError` listeners
+ * instead (the service logs them as "backplane: …" and counts them), so each is said once.
+ */
 export interface BackplaneLogger {
   info(message: string): void;
   warn(message: string): void;
@@ -30,6 +33,8 @@ export interface RedisBackplaneOptions {
 }
 
 type ResolvedOptions = Readonly<Required<Omit<RedisBackplaneOptions, "logger">> & { logger: BackplaneLogger }>;
+
+const SOCKET_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
 
 const silentLogger: BackplaneLogger = { info() {}, warn() {} };
 
@@ -355,18 +360,19 @@ export class RedisBackplane implements Backplane {
   // --- link state ---------------------------------------------------------------------------
 
   private linkError(role: string, error: Error): void {
-    // ioredis repeats the same error on every reconnect attempt: report only the first of an outage.
-    if (this.linkDownSince !== undefined || this.closed) return;
-    this.report(new Error(`backplane: redis ${role} error: ${error.message}`));
+    // Before the first connection `attach` fails instead; during an outage ioredis repeats the
+    // same error on every attempt; a socket error is followed by the close that reports the outage.
+    if (this.closed || !this.connectedOnce || this.linkDownSince !== undefined) return;
+    if (SOCKET_ERRORS.has((error as NodeJS.ErrnoException).code ?? "")) return;
+    this.report(new Error(`redis ${role} error: ${error.message}`));
   }
 
   private linkDown(role: string): void {
     if (this.closed || !this.connectedOnce || this.linkDownSince !== undefined) return;
     this.linkDownSince = Date.now();
     this.droppedWhileDown = 0;
-    const line = `backplane: redis disconnected at ${this.where} (${role}); local delivery continues, messages to other nodes are dropped until it reconnects`;
-    this.options.logger.warn(line);
-    this.report(new Error(line));
+    // Reported once, through onError: the node logs it as "backplane: redis disconnected …" and counts it.
+    this.report(new Error(`redis disconnected at ${this.where} (${role}); local delivery continues, messages to other nodes are dropped until it reconnects`));
   }
 
   private linkUp(role: string): void {
