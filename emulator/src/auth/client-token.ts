@@ -1,0 +1,86 @@
+import jwt from "jsonwebtoken";
+
+/** What a valid client token grants (spec §b). */
+export interface ClientClaims {
+  userId: string | null;
+  roles: string[];
+  groups: string[];
+  /** Every claim, each as a list of strings, for the upstream `connect` event. */
+  claims: Record<string, string[]>;
+}
+
+export type TokenCheck = { ok: true; claims: ClientClaims } | { ok: false; reason: string };
+
+export interface TokenCheckContext {
+  /** Primary key first; the secondary one is tried when the primary does not verify. */
+  keys: readonly string[];
+  hub: string;
+  nowMs: number;
+  clockSkewSeconds: number;
+}
+
+function asStrings(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
+}
+
+function normalisePath(path: string): string {
+  return path.toLowerCase().replace(/\/+$/, "");
+}
+
+/** `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter (spec §b). */
+function audienceMatches(aud: unknown, hub: string): boolean {
+  const audiences = asStrings(aud);
+  const expected = normalisePath(`/client/hubs/${hub}`);
+  return audiences.some((value) => {
+    let pathname: string;
+    try {
+      pathname = new URL(value).pathname;
+    } catch {
+      pathname = value;
+    }
+    return normalisePath(decodeURIComponent(pathname)) === expected;
+  });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof jwt.TokenExpiredError) return "the access token has expired";
+  if (error instanceof jwt.NotBeforeError) return "the access token is not valid yet";
+  return "the access token is invalid";
+}
+
+/** Verifies a client access token: HS256 only, either key, `exp` with skew, `aud` on the path. */
+export function verifyClientToken(token: string, context: TokenCheckContext): TokenCheck {
+  let payload: jwt.JwtPayload | undefined;
+  let firstError: unknown;
+  for (const key of context.keys) {
+    try {
+      const verified = jwt.verify(token, key, {
+        algorithms: ["HS256"],
+        clockTolerance: context.clockSkewSeconds,
+        clockTimestamp: Math.floor(context.nowMs / 1000),
+      });
+      if (typeof verified === "object") payload = verified;
+      break;
+    } catch (error) {
+      firstError ??= error;
+      // Only a signature mismatch can succeed with the other key.
+      if (!(error instanceof jwt.JsonWebTokenError) || error.message !== "invalid signature") break;
+    }
+  }
+  if (!payload) return { ok: false, reason: describe(firstError) };
+  if (!audienceMatches(payload.aud, context.hub)) return { ok: false, reason: "the access token audience does not match this hub" };
+  const claims: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(payload)) claims[name] = asStrings(value);
+  const sub = payload.sub;
+  return {
+    ok: true,
+    claims: {
+      userId: typeof sub === "string" && sub.length > 0 ? sub : null,
+      roles: asStrings(payload.role),
+      groups: asStrings(payload["webpubsub.group"]),
+      claims,
+    },
+  };
+}

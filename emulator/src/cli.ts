@@ -1,0 +1,96 @@
+/**
+ * `npm run emulator -- --port 8080 --access-key K`
+ * The only place the service reads process.env (fallbacks: WEBPUBSUB_EMULATOR_PORT,
+ * WEBPUBSUB_EMULATOR_ACCESS_KEY, WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY, WEBPUBSUB_EMULATOR_HOST).
+ */
+import { parseArgs } from "node:util";
+import { createServer, type ServiceServer } from "./server";
+import { InvalidOptionsError, type ServiceLogger } from "./options";
+
+const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
+                            [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]`;
+
+function integer(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw new InvalidOptionsError(`--${name} must be a non-negative integer, got "${value}"`);
+  return Number(value);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: "string" },
+      host: { type: "string" },
+      "access-key": { type: "string" },
+      "secondary-access-key": { type: "string" },
+      "max-client-frame-bytes": { type: "string" },
+      "max-rest-body-bytes": { type: "string" },
+      quiet: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const env = process.env;
+  const logger: ServiceLogger = {
+    info: (message) => {
+      if (!values.quiet) console.error(`[emulator] ${message}`);
+    },
+    warn: (message) => console.error(`[emulator] warning: ${message}`),
+    error: (message) => console.error(`[emulator] error: ${message}`),
+  };
+  const port = integer("port", values.port ?? env.WEBPUBSUB_EMULATOR_PORT);
+  const maxClientFrameBytes = integer("max-client-frame-bytes", values["max-client-frame-bytes"]);
+  const maxRestBodyBytes = integer("max-rest-body-bytes", values["max-rest-body-bytes"]);
+  const host = values.host ?? env.WEBPUBSUB_EMULATOR_HOST;
+  const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
+  const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
+
+  let server: ServiceServer;
+  try {
+    server = await createServer({
+      logger,
+      ...(port === undefined ? {} : { port }),
+      ...(host ? { host } : {}),
+      ...(accessKey ? { accessKey } : {}),
+      ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
+      ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
+      ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
+    });
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    if (err.code === "EADDRINUSE") console.error(`Port ${port ?? 8080} is already in use; pick another with --port.`);
+    else if (err.code === "EACCES") console.error(`Not allowed to listen on port ${port ?? 8080}.`);
+    else console.error(err.message);
+    process.exitCode = 1;
+    return;
+  }
+  // Exactly these two lines on stdout, so scripts can read them.
+  console.log(server.url);
+  console.log(server.connectionString);
+
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received, shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`shutdown failed: ${(error as Error).message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGINT", () => stop("SIGINT"));
+  process.on("SIGTERM", () => stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof InvalidOptionsError || error instanceof TypeError ? (error as Error).message : String(error));
+  console.error(USAGE);
+  process.exitCode = 1;
+});

@@ -1,0 +1,93 @@
+import type { WebSocket } from "ws";
+import { ConnectionPermissions } from "../auth/permissions";
+import type { ProtocolKind } from "../protocol/client-message";
+import { reliableFrame, serializeServerMessage, type ServerMessage } from "../protocol/server-message";
+import type { UpstreamConnection } from "../upstream/upstream-dispatcher";
+import { AckTracker } from "./ack-tracker";
+import type { OutboundFrames } from "./outbound-frames";
+import { ReliableOutbox } from "./reliable-outbox";
+
+export interface SessionInit {
+  hub: string;
+  connectionId: string;
+  userId: string | null;
+  protocol: ProtocolKind;
+  subprotocol?: string;
+  roles: readonly string[];
+  connectionState?: string;
+  maxUnackedMessages: number;
+  maxUnackedBytes: number;
+}
+
+/**
+ * One logical client connection. On the reliable protocol it outlives its socket: groups,
+ * permissions, the ackId cache and unacked messages survive until recovery or expiry.
+ */
+export class ClientSession {
+  readonly hub: string;
+  readonly connectionId: string;
+  readonly userId: string | null;
+  readonly protocol: ProtocolKind;
+  readonly subprotocol: string | undefined;
+  readonly permissions: ConnectionPermissions;
+  readonly groups = new Set<string>();
+  readonly acks = new AckTracker();
+  readonly outbox: ReliableOutbox | undefined;
+  connectionState: string | undefined;
+  socket: WebSocket | null = null;
+  /** Set once the session is gone for good; nothing is delivered after it. */
+  ended = false;
+  recoveryTimer: unknown;
+
+  constructor(init: SessionInit) {
+    this.hub = init.hub;
+    this.connectionId = init.connectionId;
+    this.userId = init.userId;
+    this.protocol = init.protocol;
+    this.subprotocol = init.subprotocol;
+    this.permissions = new ConnectionPermissions(init.roles);
+    this.connectionState = init.connectionState;
+    this.outbox = init.protocol === "reliable" ? new ReliableOutbox(init.maxUnackedMessages, init.maxUnackedBytes) : undefined;
+  }
+
+  get upstreamConnection(): UpstreamConnection {
+    return {
+      hub: this.hub,
+      connectionId: this.connectionId,
+      userId: this.userId,
+      ...(this.subprotocol === undefined ? {} : { subprotocol: this.subprotocol }),
+      ...(this.connectionState === undefined ? {} : { connectionState: this.connectionState }),
+    };
+  }
+
+  /** Sends a data message; false when the reliable buffer overflowed (the caller must end the session). */
+  sendData(frames: OutboundFrames): boolean {
+    const socket = this.socket;
+    switch (this.protocol) {
+      case "raw":
+        socket?.send(frames.raw, { binary: frames.message.dataType === "binary" });
+        return true;
+      case "json":
+        socket?.send(frames.json.json, { binary: false });
+        return true;
+      case "reliable": {
+        const outbox = this.outbox!;
+        const sequenceId = outbox.nextSequenceId();
+        const frame = reliableFrame(frames.json, sequenceId);
+        if (!outbox.keep(sequenceId, frame)) return false;
+        socket?.send(frame, { binary: false });
+        return true;
+      }
+      default: {
+        const _never: never = this.protocol;
+        return _never;
+      }
+    }
+  }
+
+  /** Acks, pongs and system messages: JSON protocols only, never buffered. */
+  sendControl(message: ServerMessage): void {
+    if (this.protocol === "raw") return;
+    this.socket?.send(serializeServerMessage(message), { binary: false });
+  }
+}

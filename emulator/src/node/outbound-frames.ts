@@ -1,0 +1,29 @@
+import type { OutboundData } from "../cluster/commands";
+import { buildDataFrame, type DataFrame } from "../protocol/server-message";
+
+/**
+ * One data message, serialized at most once per protocol variant however many recipients it
+ * has: raw payload bytes, and the JSON frame (whose prefix reliable clients share).
+ */
+export class OutboundFrames {
+  private rawBytes: Buffer | undefined;
+  private dataFrame: DataFrame | undefined;
+
+  constructor(readonly message: OutboundData) {}
+
+  get raw(): Buffer {
+    const data = this.message.data;
+    this.rawBytes ??= Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    return this.rawBytes;
+  }
+
+  get json(): DataFrame {
+    this.dataFrame ??= buildDataFrame(this.message);
+    return this.dataFrame;
+  }
+
+  /** Payload bytes, as the meter counts them. */
+  get payloadBytes(): number {
+    return this.message.data.byteLength;
+  }
+}

@@ -1,0 +1,103 @@
+import type { WebSocket } from "ws";
+import { createReconnectionToken } from "../auth/reconnection-token";
+import type { ResolvedServiceOptions } from "../options";
+import type { ClientSession } from "./client-session";
+import type { HubRegistry } from "./hub-registry";
+
+/** Client close codes that mean "I am done" rather than "I lost the line" (no recovery wait). */
+const FINAL_CLIENT_CLOSE_CODES = new Set([1000, 1001, 1005]);
+
+/** WebSocket close reasons are limited to 123 bytes. */
+function closeReason(reason: string): string {
+  const bytes = Buffer.from(reason, "utf8");
+  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
+}
+
+export interface EndOptions {
+  /** Send `disconnected` and close the socket (service-initiated end). */
+  notifyClient: boolean;
+  closeCode?: number;
+}
+
+/**
+ * Opens, detaches, recovers and ends client sessions, and tells the meter and upstream.
+ * The upstream `disconnected` event fires exactly once, when the session is finally gone.
+ */
+export class SessionLifecycle {
+  constructor(
+    private readonly options: ResolvedServiceOptions,
+    private readonly registry: HubRegistry,
+  ) {}
+
+  open(session: ClientSession, socket: WebSocket, initialGroups: readonly string[]): void {
+    const hub = this.registry.getOrCreate(session.hub);
+    hub.add(session);
+    for (const group of initialGroups) hub.join(session, group);
+    session.socket = socket;
+    this.options.meter.connectionOpened(session.hub);
+    this.sendConnected(session);
+    this.options.upstream.connected(session.upstreamConnection);
+  }
+
+  /** Finds a session this node can recover; undefined when it is unknown or already gone. */
+  findRecoverable(hub: string, connectionId: string): ClientSession | undefined {
+    const session = this.registry.get(hub)?.connections.get(connectionId);
+    return session && !session.ended && session.protocol === "reliable" ? session : undefined;
+  }
+
+  /** Reattaches a recovered socket and replays every unacked message with its original id. */
+  recover(session: ClientSession, socket: WebSocket): void {
+    if (session.recoveryTimer !== undefined) this.options.clock.clearTimeout(session.recoveryTimer);
+    session.recoveryTimer = undefined;
+    const previous = session.socket;
+    session.socket = socket;
+    previous?.terminate();
+    this.sendConnected(session);
+    for (const frame of session.outbox?.unacked() ?? []) socket.send(frame, { binary: false });
+  }
+
+  /** The socket closed on its own; reliable sessions wait for recovery unless the client said goodbye. */
+  socketClosed(session: ClientSession, socket: WebSocket, code: number): void {
+    if (session.socket !== socket) return;
+    session.socket = null;
+    if (session.ended) return;
+    if (session.protocol !== "reliable" || FINAL_CLIENT_CLOSE_CODES.has(code)) {
+      this.end(session, `The client closed the connection (code ${code}).`, { notifyClient: false });
+      return;
+    }
+    session.recoveryTimer = this.options.clock.setTimeout(() => {
+      session.recoveryTimer = undefined;
+      if (session.socket === null) this.end(session, "The connection was lost and not recovered in time.", { notifyClient: false });
+    }, this.options.recoveryWindowMs);
+  }
+
+  end(session: ClientSession, reason: string, how: EndOptions): void {
+    if (session.ended) return;
+    session.ended = true;
+    if (session.recoveryTimer !== undefined) this.options.clock.clearTimeout(session.recoveryTimer);
+    session.recoveryTimer = undefined;
+    const socket = session.socket;
+    if (socket) {
+      if (how.notifyClient) session.sendControl({ kind: "disconnected", message: reason });
+      // A reliable client would try to recover from anything but 1008 (spec §d), and there is nothing to recover.
+      socket.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
+    }
+    this.registry.get(session.hub)?.remove(session);
+    this.options.meter.connectionClosed(session.hub);
+    this.options.upstream.disconnected(session.upstreamConnection, reason);
+  }
+
+  private sendConnected(session: ClientSession): void {
+    session.sendControl({
+      kind: "connected",
+      userId: session.userId,
+      connectionId: session.connectionId,
+      ...(session.protocol === "reliable" ? { reconnectionToken: createReconnectionToken(session.connectionId, this.options.accessKey) } : {}),
+    });
+  }
+
+  /** Ends every session (server shutdown). */
+  endAll(reason: string): void {
+    for (const hub of this.registry.all()) for (const session of [...hub.connections.values()]) this.end(session, reason, { notifyClient: true, closeCode: 1001 });
+  }
+}

@@ -1,0 +1,112 @@
+import type { Backplane } from "./backplane/backplane";
+import { InProcessBus } from "./backplane/in-process-backplane";
+import type { ServiceMeter } from "./metering/service-meter";
+import { noMeter } from "./metering/service-meter";
+import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
+import { noUpstream } from "./upstream/upstream-dispatcher";
+
+/** The official emulators' default key (spec §a), so existing samples work unchanged. */
+export const DEFAULT_ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+export interface ServiceLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Time source and timers; injected so tests can shorten the recovery window. */
+export interface ServiceClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface ServiceOptions {
+  /** TCP port; 0 picks a free one. @default 8080 */
+  port?: number;
+  /** Interface to listen on. Undefined listens on every interface (IPv4 and IPv6), so `localhost` works whichever address it resolves to. @default undefined */
+  host?: string;
+  /** Primary access key: signs client tokens and REST bearer tokens. @default DEFAULT_ACCESS_KEY */
+  accessKey?: string;
+  /** Secondary key also accepted (key rotation). @default undefined */
+  secondaryAccessKey?: string;
+  /** Host name written in `url` and `connectionString`. @default "localhost" */
+  publicHost?: string;
+  /** Cluster link. @default a private in-process backplane (a single node) */
+  backplane?: Backplane;
+  /** Event handlers. @default noUpstream */
+  upstream?: UpstreamDispatcher;
+  /** Traffic counting and quotas. @default noMeter */
+  meter?: ServiceMeter;
+  /** Largest client WebSocket frame; bigger closes with 1009. @default 1_048_576 */
+  maxClientFrameBytes?: number;
+  /** Largest REST body; bigger gets 413. @default 1_048_576 */
+  maxRestBodyBytes?: number;
+  /** How long a dropped reliable session waits for recovery. @default 30_000 */
+  recoveryWindowMs?: number;
+  /** Reliable unacked buffer limits (client spec §3.2). @default 1000 messages, 16 MiB */
+  maxUnackedMessages?: number;
+  maxUnackedBytes?: number;
+  /** Clock skew tolerated on token `exp`. @default 300 */
+  tokenClockSkewSeconds?: number;
+  /** @default a logger that writes nothing */
+  logger?: ServiceLogger;
+  /** @default the system clock and global timers */
+  clock?: ServiceClock;
+}
+
+export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey">>> & {
+  readonly host: string | undefined;
+  readonly secondaryAccessKey: string | undefined;
+};
+
+export class InvalidOptionsError extends Error {
+  override readonly name = "InvalidOptionsError";
+}
+
+const silentLogger: ServiceLogger = { info: () => {}, warn: () => {}, error: () => {} };
+
+export const systemClock: ServiceClock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => {
+    const handle = setTimeout(callback, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionsError(`${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+/** Validates once, fills defaults, freezes. */
+export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedServiceOptions {
+  const port = options.port ?? 8080;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError(`port must be an integer 0-65535, got ${String(port)}`);
+  const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
+  if (typeof accessKey !== "string" || accessKey.length === 0) throw new InvalidOptionsError("accessKey must be a non-empty string");
+  if (accessKey.includes(";")) throw new InvalidOptionsError("accessKey must not contain ';' (it would break the connection string)");
+  if (options.secondaryAccessKey !== undefined && options.secondaryAccessKey.length === 0) {
+    throw new InvalidOptionsError("secondaryAccessKey must be a non-empty string when given");
+  }
+  return Object.freeze({
+    port,
+    host: options.host,
+    accessKey,
+    secondaryAccessKey: options.secondaryAccessKey,
+    publicHost: options.publicHost ?? "localhost",
+    backplane: options.backplane ?? new InProcessBus().createBackplane(),
+    upstream: options.upstream ?? noUpstream,
+    meter: options.meter ?? noMeter,
+    maxClientFrameBytes: positiveInteger("maxClientFrameBytes", options.maxClientFrameBytes ?? 1_048_576),
+    maxRestBodyBytes: positiveInteger("maxRestBodyBytes", options.maxRestBodyBytes ?? 1_048_576),
+    recoveryWindowMs: positiveInteger("recoveryWindowMs", options.recoveryWindowMs ?? 30_000),
+    maxUnackedMessages: positiveInteger("maxUnackedMessages", options.maxUnackedMessages ?? 1000),
+    maxUnackedBytes: positiveInteger("maxUnackedBytes", options.maxUnackedBytes ?? 16 * 1024 * 1024),
+    tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
+    logger: options.logger ?? silentLogger,
+    clock: options.clock ?? systemClock,
+  });
+}

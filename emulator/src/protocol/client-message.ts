@@ -1,0 +1,31 @@
+import type { DataType } from "../cluster/commands";
+
+/** The client protocols (spec §d). `raw` covers no subprotocol and unknown ones. */
+export type ProtocolKind = "raw" | "json" | "reliable";
+
+export const JSON_SUBPROTOCOL = "json.webpubsub.azure.v1";
+export const RELIABLE_SUBPROTOCOL = "json.reliable.webpubsub.azure.v1";
+
+/** Picks the first supported subprotocol the client offered; undefined means a raw client. */
+export function chooseSubprotocol(offered: readonly string[]): { kind: ProtocolKind; subprotocol?: string } {
+  for (const name of offered) {
+    if (name === JSON_SUBPROTOCOL) return { kind: "json", subprotocol: name };
+    if (name === RELIABLE_SUBPROTOCOL) return { kind: "reliable", subprotocol: name };
+  }
+  return { kind: "raw" };
+}
+
+/** A payload as the client sent it, decoded to bytes (json: the re-serialized token). */
+export interface ClientPayload {
+  dataType: DataType;
+  data: Uint8Array;
+}
+
+/** Frames a JSON-protocol client sends (spec §d), keyed by `kind`. */
+export type ClientMessage =
+  | { kind: "joinGroup"; group: string; ackId?: number }
+  | { kind: "leaveGroup"; group: string; ackId?: number }
+  | { kind: "sendToGroup"; group: string; ackId?: number; noEcho: boolean; payload: ClientPayload }
+  | { kind: "event"; event: string; ackId?: number; payload: ClientPayload }
+  | { kind: "sequenceAck"; sequenceId: number }
+  | { kind: "ping" };

@@ -1,0 +1,13 @@
+/**
+ * A malformed client frame. `ackId` is set when the frame named one, so the service can answer
+ * with a `BadRequest` ack instead of closing the connection (close code 1007 otherwise).
+ */
+export class ProtocolError extends Error {
+  override readonly name = "ProtocolError";
+  constructor(
+    message: string,
+    readonly ackId?: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,82 @@
+import type { OutboundData } from "../cluster/commands";
+
+export type AckErrorName = "Forbidden" | "BadRequest" | "Duplicate" | "InternalServerError";
+
+/** Frames the service sends to JSON-protocol clients (spec §d), except data messages (see DataFrame). */
+export type ServerMessage =
+  | { kind: "ack"; ackId: number; error?: { name: AckErrorName; message: string } }
+  | { kind: "pong" }
+  | { kind: "connected"; userId: string | null; connectionId: string; reconnectionToken?: string }
+  | { kind: "disconnected"; message: string };
+
+export function serializeServerMessage(message: ServerMessage): string {
+  switch (message.kind) {
+    case "ack":
+      return JSON.stringify(
+        message.error
+          ? { type: "ack", ackId: message.ackId, success: false, error: message.error }
+          : { type: "ack", ackId: message.ackId, success: true },
+      );
+    case "pong":
+      return '{"type":"pong"}';
+    case "connected":
+      return JSON.stringify({
+        type: "system",
+        event: "connected",
+        userId: message.userId,
+        connectionId: message.connectionId,
+        ...(message.reconnectionToken === undefined ? {} : { reconnectionToken: message.reconnectionToken }),
+      });
+    case "disconnected":
+      return JSON.stringify({ type: "system", event: "disconnected", message: message.message });
+    default: {
+      const _never: never = message;
+      return _never;
+    }
+  }
+}
+
+const CLOSING_BRACE = Buffer.from("}");
+const SEQUENCE_KEY = Buffer.from(',"sequenceId":');
+
+/**
+ * A data message serialized once per fan-out: `prefix` is the JSON frame without its closing
+ * brace, so the non-reliable frame is prefix + "}" and a reliable one appends its own sequenceId.
+ */
+export interface DataFrame {
+  readonly prefix: Buffer;
+  /** The complete frame for `json.webpubsub.azure.v1` clients. */
+  readonly json: Buffer;
+}
+
+function encodeData(message: OutboundData): string {
+  const bytes = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
+  switch (message.dataType) {
+    case "json":
+      // The JSON token is re-emitted raw (spec §c); it was validated where it entered the service.
+      return bytes.toString("utf8");
+    case "text":
+      return JSON.stringify(bytes.toString("utf8"));
+    case "binary":
+      return `"${bytes.toString("base64")}"`;
+    default: {
+      const _never: never = message.dataType;
+      return _never;
+    }
+  }
+}
+
+export function buildDataFrame(message: OutboundData): DataFrame {
+  const head =
+    message.from === "group"
+      ? `{"type":"message","from":"group","group":${JSON.stringify(message.group ?? "")},"fromUserId":${JSON.stringify(message.fromUserId ?? null)}`
+      : '{"type":"message","from":"server"';
+  const prefix = Buffer.from(`${head},"dataType":"${message.dataType}","data":${encodeData(message)}`, "utf8");
+  return { prefix, json: Buffer.concat([prefix, CLOSING_BRACE]) };
+}
+
+/** The frame for one reliable client: the shared prefix plus this connection's sequenceId. */
+export function reliableFrame(frame: DataFrame, sequenceId: number): Buffer {
+  const suffix = Buffer.from(`${sequenceId}}`, "latin1");
+  return Buffer.concat([frame.prefix, SEQUENCE_KEY, suffix], frame.prefix.length + SEQUENCE_KEY.length + suffix.length);
+}

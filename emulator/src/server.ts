@@ -1,0 +1,154 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import { ClientSession } from "./node/client-session";
+import { ServiceNode } from "./node/service-node";
+import { resolveServiceOptions, type ServiceOptions } from "./options";
+import { createRestHandler } from "./rest/rest-handler";
+import type { ServiceApi } from "./service-api";
+import { abortHandshake } from "./ws/abort-handshake";
+import { ClientFrameHandler } from "./ws/client-frames";
+import { CloseCode } from "./ws/close-codes";
+import { decideHandshake, type HandshakeDecision } from "./ws/handshake";
+
+export interface ServiceServer {
+  /** `http://localhost:<port>` (the real port when listening on 0). */
+  readonly url: string;
+  /** `Endpoint=<url>;AccessKey=<key>;Version=1.0;` */
+  readonly connectionString: string;
+  readonly port: number;
+  /** The service core, cluster-wide (what the REST layer uses). */
+  readonly service: ServiceApi;
+  /** Ends every client session (1001), stops listening, closes the backplane and upstream. */
+  close(): Promise<void>;
+}
+
+function sendJson(res: http.ServerResponse, status: number, body: { code: string; message: string }): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Starts a local Web PubSub-compatible service: client endpoint, REST API and health on one port. */
+export async function createServer(input: ServiceOptions = {}): Promise<ServiceServer> {
+  const options = resolveServiceOptions(input);
+  const node = new ServiceNode(options);
+  const accessKeys = options.secondaryAccessKey ? [options.accessKey, options.secondaryAccessKey] : [options.accessKey];
+  const rest = createRestHandler({ service: node, accessKeys, maxBodyBytes: options.maxRestBodyBytes, meter: options.meter });
+  const chosenSubprotocol = new WeakMap<http.IncomingMessage, string>();
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxClientFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    handleProtocols: (_offered, req) => chosenSubprotocol.get(req) ?? false,
+  });
+  options.backplane.onError((error) => {
+    options.meter.backplaneError();
+    options.logger.error(`backplane: ${error.message}`);
+  });
+  await options.backplane.attach(node);
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0]!;
+    if (path === "/api/health" && (req.method === "GET" || req.method === "HEAD")) {
+      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" });
+      res.end(req.method === "GET" ? '{"status":"ok"}' : undefined);
+      return;
+    }
+    if (path.startsWith("/api/hubs/")) {
+      rest(req, res).catch((error: unknown) => {
+        options.logger.error(`REST handler failed: ${(error as Error).message}`);
+        if (!res.headersSent) sendJson(res, 500, { code: "InternalServerError", message: "The request failed." });
+        else res.destroy();
+      });
+      return;
+    }
+    sendJson(res, 404, { code: "NotFound", message: `No route for ${req.method} ${path}.` });
+  });
+
+  const accept = (req: http.IncomingMessage, socket: Duplex, head: Buffer, decision: Exclude<HandshakeDecision, { kind: "refuse" }>): void => {
+    const subprotocol =
+      decision.kind === "accept" ? decision.connection.subprotocol : decision.kind === "recover" ? decision.session.subprotocol : decision.subprotocol;
+    if (subprotocol) chosenSubprotocol.set(req, subprotocol);
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("error", () => {}); // ws closes the socket itself (1009 and friends); nothing else to do
+      switch (decision.kind) {
+        case "recoveryFailed":
+          ws.close(CloseCode.policyViolation, decision.reason);
+          return;
+        case "recover":
+          wire(ws, decision.session);
+          node.lifecycle.recover(decision.session, ws);
+          return;
+        case "accept": {
+          const { connection } = decision;
+          const session = new ClientSession({
+            ...connection,
+            maxUnackedMessages: options.maxUnackedMessages,
+            maxUnackedBytes: options.maxUnackedBytes,
+          });
+          wire(ws, session);
+          node.lifecycle.open(session, ws, connection.groups);
+          return;
+        }
+        default: {
+          const _never: never = decision;
+          return _never;
+        }
+      }
+    });
+  };
+
+  const wire = (ws: WebSocket, session: ClientSession): void => {
+    const frames = new ClientFrameHandler(node, options, session, ws);
+    ws.on("message", (data, isBinary) => frames.onFrame(data, isBinary));
+    ws.on("close", (code) => node.lifecycle.socketClosed(session, ws, code));
+  };
+
+  server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => {});
+    decideHandshake(req, { options, findRecoverable: (hub, id) => node.lifecycle.findRecoverable(hub, id) }).then(
+      (decision) => {
+        if (decision.kind === "refuse") abortHandshake(socket, decision.status, decision.reason);
+        else if (!socket.destroyed) accept(req, socket, head, decision);
+      },
+      (error: unknown) => {
+        options.logger.error(`handshake failed: ${(error as Error).message}`);
+        abortHandshake(socket, 500, "The connection could not be set up.");
+      },
+    );
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  server.on("error", (error) => options.logger.error(`server: ${error.message}`));
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://${options.publicHost}:${port}`;
+  options.logger.info(`listening on ${url}`);
+
+  let closing: Promise<void> | undefined;
+  return Object.freeze({
+    url,
+    connectionString: `Endpoint=${url};AccessKey=${options.accessKey};Version=1.0;`,
+    port,
+    service: node,
+    close: () =>
+      (closing ??= (async () => {
+        node.lifecycle.endAll("The service is shutting down.");
+        await new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        });
+        wss.close();
+        await options.backplane.close();
+        await options.upstream.close();
+      })()),
+  });
+}

@@ -1,0 +1,177 @@
+import type { RawData, WebSocket } from "ws";
+import type { OutboundData } from "../cluster/commands";
+import type { ClientSession } from "../node/client-session";
+import type { ServiceNode } from "../node/service-node";
+import type { ResolvedServiceOptions } from "../options";
+import type { ClientMessage } from "../protocol/client-message";
+import { parseClientMessage } from "../protocol/parse-client-message";
+import { ProtocolError } from "../protocol/protocol-error";
+import type { AckErrorName } from "../protocol/server-message";
+import { CloseCode } from "./close-codes";
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+type AckResult = { ok: true } | { ok: false; name: AckErrorName; message: string };
+
+const OK: AckResult = { ok: true };
+
+/**
+ * Handles the frames of one socket. Frames are processed one after another (an event waits for
+ * its upstream answer before the next frame runs), so acks keep the order of the requests.
+ */
+export class ClientFrameHandler {
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly node: ServiceNode,
+    private readonly options: ResolvedServiceOptions,
+    private readonly session: ClientSession,
+    private readonly socket: WebSocket,
+  ) {}
+
+  onFrame(data: RawData, isBinary: boolean): void {
+    const bytes = toBuffer(data);
+    this.queue = this.queue
+      .then(() => (this.session.protocol === "raw" ? this.handleRaw(bytes, isBinary) : this.handleJson(bytes, isBinary)))
+      .catch((error: unknown) => {
+        this.options.logger.error(`client frame failed on ${this.session.connectionId}: ${(error as Error).message}`);
+        this.socket.close(CloseCode.internalError, "Internal error.");
+      });
+  }
+
+  private async handleRaw(bytes: Buffer, isBinary: boolean): Promise<void> {
+    const { hub } = this.session;
+    this.options.meter.inboundMessage(hub, "client", bytes.length);
+    if (this.options.meter.admitMessage(hub)) return;
+    const outcome = await this.options.upstream.userEvent(this.session.upstreamConnection, "message", isBinary ? "binary" : "text", bytes);
+    switch (outcome.kind) {
+      case "unhandled":
+        return;
+      case "failed":
+        this.socket.close(CloseCode.internalError, "The event handler failed.");
+        return;
+      case "handled":
+        if (outcome.connectionState !== undefined) this.session.connectionState = outcome.connectionState;
+        if (outcome.response && outcome.response.data.byteLength > 0) this.replyToSender(outcome.response);
+        return;
+      default: {
+        const _never: never = outcome;
+        return _never;
+      }
+    }
+  }
+
+  private async handleJson(bytes: Buffer, isBinary: boolean): Promise<void> {
+    if (isBinary) {
+      this.socket.close(CloseCode.unsupportedData, "Binary frames are not supported on JSON subprotocols.");
+      return;
+    }
+    let message: ClientMessage | null;
+    try {
+      message = parseClientMessage(bytes.toString("utf8"));
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      if (error.ackId !== undefined) this.ack(error.ackId, { ok: false, name: "BadRequest", message: error.message });
+      else this.socket.close(CloseCode.invalidPayload, error.message);
+      return;
+    }
+    if (message === null) return; // unknown type: ignored, for forward compatibility (spec §d)
+    await this.dispatch(message);
+  }
+
+  private async dispatch(message: ClientMessage): Promise<void> {
+    switch (message.kind) {
+      case "ping":
+        this.session.sendControl({ kind: "pong" });
+        return;
+      case "sequenceAck":
+        this.session.outbox?.ack(message.sequenceId);
+        return;
+      case "joinGroup":
+      case "leaveGroup":
+      case "sendToGroup":
+      case "event":
+        await this.withAck(message.ackId, () => this.run(message));
+        return;
+      default: {
+        const _never: never = message;
+        return _never;
+      }
+    }
+  }
+
+  /** Duplicate ackIds are answered without running again; an id is remembered once it succeeded. */
+  private async withAck(ackId: number | undefined, operation: () => Promise<AckResult>): Promise<void> {
+    if (ackId !== undefined && this.session.acks.has(ackId)) {
+      this.ack(ackId, { ok: false, name: "Duplicate", message: `Message with ackId ${ackId} was already processed.` });
+      return;
+    }
+    const result = await operation();
+    if (ackId === undefined) return;
+    if (result.ok) this.session.acks.record(ackId);
+    this.ack(ackId, result);
+  }
+
+  private async run(message: Extract<ClientMessage, { kind: "joinGroup" | "leaveGroup" | "sendToGroup" | "event" }>): Promise<AckResult> {
+    const session = this.session;
+    const hub = this.node.registry.get(session.hub);
+    if (!hub || session.ended) return { ok: false, name: "InternalServerError", message: "The connection is closing." };
+    switch (message.kind) {
+      case "joinGroup":
+      case "leaveGroup":
+        if (!session.permissions.has("joinLeaveGroup", message.group)) return forbidden(`join or leave group ${message.group}`);
+        if (message.kind === "joinGroup") hub.join(session, message.group);
+        else hub.leave(session, message.group);
+        return OK;
+      case "sendToGroup": {
+        this.options.meter.inboundMessage(session.hub, "client", message.payload.data.byteLength);
+        const refusal = this.options.meter.admitMessage(session.hub);
+        if (refusal) return { ok: false, name: "Forbidden", message: refusal.message };
+        if (!session.permissions.has("sendToGroup", message.group)) return forbidden(`send to group ${message.group}`);
+        await this.node.execute(session.hub, {
+          kind: "deliver",
+          target: { kind: "group", group: message.group, ...(message.noEcho ? { excluded: [session.connectionId] } : {}) },
+          message: { from: "group", group: message.group, fromUserId: session.userId, ...message.payload },
+        });
+        return OK;
+      }
+      case "event": {
+        this.options.meter.inboundMessage(session.hub, "client", message.payload.data.byteLength);
+        const refusal = this.options.meter.admitMessage(session.hub);
+        if (refusal) return { ok: false, name: "Forbidden", message: refusal.message };
+        const outcome = await this.options.upstream.userEvent(session.upstreamConnection, message.event, message.payload.dataType, message.payload.data);
+        if (outcome.kind === "failed") return { ok: false, name: "InternalServerError", message: outcome.message };
+        if (outcome.kind === "handled") {
+          if (outcome.connectionState !== undefined) session.connectionState = outcome.connectionState;
+          // The response goes out before the ack (spec §e).
+          if (outcome.response && outcome.response.data.byteLength > 0) this.replyToSender(outcome.response);
+        }
+        return OK;
+      }
+      default: {
+        const _never: never = message;
+        return _never;
+      }
+    }
+  }
+
+  private replyToSender(response: Pick<OutboundData, "dataType" | "data">): void {
+    this.node.apply(this.session.hub, {
+      kind: "deliver",
+      target: { kind: "connection", connectionId: this.session.connectionId },
+      message: { from: "server", dataType: response.dataType, data: response.data },
+    });
+  }
+
+  private ack(ackId: number, result: AckResult): void {
+    this.session.sendControl(result.ok ? { kind: "ack", ackId } : { kind: "ack", ackId, error: { name: result.name, message: result.message } });
+  }
+}
+
+function forbidden(action: string): AckResult {
+  return { ok: false, name: "Forbidden", message: `The connection has no permission to ${action}.` };
+}
