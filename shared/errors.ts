@@ -12,7 +12,7 @@ export const errorCatalogue = {
   InvalidGroupName: { status: 400, message: "A group name must be 1-1024 characters and not only whitespace." },
   InvalidUserId: { status: 400, message: "A userId must be 1-1024 characters without control characters." },
   InvalidConnectionId: { status: 400, message: "A connectionId must be 1-1024 characters without control characters." },
-  InvalidTtl: { status: 400, message: "messageTtlSeconds must be an integer from 0 to 300." },
+  InvalidTtl: { status: 400, message: "The messageTtlSeconds parameter must be an integer from 0 to 300." },
   InvalidRole: { status: 400, message: "A role must be a Web PubSub role such as webpubsub.joinLeaveGroup.<group>." },
   InvalidCloudEvent: { status: 400, message: "The request is not a Web PubSub CloudEvent." },
   Unauthenticated: { status: 401, message: "The caller is not authenticated." },
@@ -22,6 +22,7 @@ export const errorCatalogue = {
   ConnectionNotFound: { status: 404, message: "The connection does not exist." },
   UserNotFound: { status: 404, message: "The user has no connection." },
   GroupNotFound: { status: 404, message: "The group has no connection." },
+  WebAssetNotFound: { status: 404, message: "No such file in the web test client." },
   PayloadTooLarge: { status: 413, message: "The body is larger than 1,048,576 bytes." },
   UnsupportedContentType: {
     status: 415,
