@@ -1,0 +1,68 @@
+import { WebPubSubClient } from "@azure/web-pubsub-client";
+import type { OnGroupDataMessageArgs, OnServerDataMessageArgs } from "@azure/web-pubsub-client";
+import { createServer } from "../../../emulator/src/server";
+import type { ServiceServer } from "../../../emulator/src/server";
+import { createNegotiateHandler } from "../../../functions/negotiate";
+import type { TriggerDeps } from "../../../functions/trigger-deps";
+import { invoke, makeDeps } from "./trigger-harness";
+
+export interface Received {
+  from: "server" | "group";
+  group?: string;
+  dataType: string;
+  data: unknown;
+}
+
+/** A real client connected through negotiate, recording every message it receives. */
+export interface LiveClient {
+  client: WebPubSubClient;
+  connectionId: string;
+  userId: string;
+  received: Received[];
+  /** Resolves once a message matching `predicate` has arrived (already or later). */
+  waitFor(predicate: (message: Received) => boolean): Promise<Received>;
+  disconnected: Promise<void>;
+}
+
+/** The local service on port 0 plus trigger deps pointing at it. */
+export async function startService(settings: Record<string, string> = {}): Promise<{ server: ServiceServer; deps: TriggerDeps }> {
+  const server = await createServer({ port: 0 });
+  const deps = makeDeps({ WebPubSubConnectionString: server.connectionString, AllowedGroups: "*", ...settings });
+  return { server, deps };
+}
+
+/** Negotiates with the real trigger, then connects the official client SDK (reliable protocol). */
+export async function connectClient(deps: TriggerDeps, userId: string, groups: string[] = []): Promise<LiveClient> {
+  const query = new URLSearchParams([["userId", userId], ...groups.map((group) => ["group", group])]);
+  const negotiated = await invoke(createNegotiateHandler(deps), { path: `/api/negotiate?${query}` });
+  if (negotiated.status !== 200) throw new Error(`negotiate failed: ${JSON.stringify(negotiated.body)}`);
+  const client = new WebPubSubClient((negotiated.body as { url: string }).url, { autoReconnect: false });
+  const received: Received[] = [];
+  const waiters: Array<{ predicate: (message: Received) => boolean; resolve: (message: Received) => void }> = [];
+  const record = (message: Received) => {
+    received.push(message);
+    for (const waiter of [...waiters]) {
+      if (waiter.predicate(message)) {
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(message);
+      }
+    }
+  };
+  client.on("server-message", (event: OnServerDataMessageArgs) => record({ from: "server", dataType: event.message.dataType, data: event.message.data }));
+  client.on("group-message", (event: OnGroupDataMessageArgs) => record({ from: "group", group: event.message.group, dataType: event.message.dataType, data: event.message.data }));
+  const connected = new Promise<string>((resolve) => client.on("connected", (event) => resolve(event.connectionId)));
+  const disconnected = new Promise<void>((resolve) => client.on("disconnected", () => resolve()));
+  await client.start();
+  const connectionId = await connected;
+  return {
+    client,
+    connectionId,
+    userId,
+    received,
+    disconnected,
+    waitFor: (predicate) => {
+      const found = received.find(predicate);
+      return found ? Promise.resolve(found) : new Promise((resolve) => waiters.push({ predicate, resolve }));
+    },
+  };
+}
