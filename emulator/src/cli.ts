@@ -6,9 +6,11 @@
 import { parseArgs } from "node:util";
 import { createServer, type ServiceServer } from "./server";
 import { InvalidOptionsError, type ServiceLogger } from "./options";
+import type { TierName } from "./metering/tier-quota";
 
 const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
-                            [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]`;
+                            [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
+                            [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits`;
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
       "secondary-access-key": { type: "string" },
       "max-client-frame-bytes": { type: "string" },
       "max-rest-body-bytes": { type: "string" },
+      tier: { type: "string" },
+      units: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -49,6 +53,11 @@ async function main(): Promise<void> {
   const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
   const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
 
+  // Issue 7: opt-in tier simulation; the limits themselves are validated by the meter.
+  const units = integer("units", values.units);
+  if (units !== undefined && values.tier === undefined) throw new InvalidOptionsError("--units needs --tier free|standard");
+  const quota = values.tier === undefined ? undefined : { tier: values.tier as TierName, ...(units === undefined ? {} : { units }) };
+
   let server: ServiceServer;
   try {
     server = await createServer({
@@ -59,6 +68,7 @@ async function main(): Promise<void> {
       ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
       ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
+      ...(quota === undefined ? {} : { quota }),
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;

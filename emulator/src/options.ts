@@ -1,7 +1,8 @@
 import type { Backplane } from "./backplane/backplane";
 import { InProcessBus } from "./backplane/in-process-backplane";
 import type { ServiceMeter } from "./metering/service-meter";
-import { noMeter } from "./metering/service-meter";
+import type { TierQuotaOptions } from "./metering/tier-quota";
+import { createUsageMeter } from "./metering/usage-meter";
 import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
 import { noUpstream } from "./upstream/upstream-dispatcher";
 
@@ -36,8 +37,10 @@ export interface ServiceOptions {
   backplane?: Backplane;
   /** Event handlers. @default noUpstream */
   upstream?: UpstreamDispatcher;
-  /** Traffic counting and quotas. @default noMeter */
+  /** Traffic counting and quotas. @default a `createUsageMeter` on `clock` with `quota` (issue 7; serves /api/usage and /metrics) */
   meter?: ServiceMeter;
+  /** Simulated tier limits (`--tier free|standard --units N`) for the built-in meter. @default undefined (no limits) */
+  quota?: TierQuotaOptions;
   /** Largest client WebSocket frame; bigger closes with 1009. @default 1_048_576 */
   maxClientFrameBytes?: number;
   /** Largest REST body; bigger gets 413. @default 1_048_576 */
@@ -55,7 +58,7 @@ export interface ServiceOptions {
   clock?: ServiceClock;
 }
 
-export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey">>> & {
+export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey" | "quota">>> & {
   readonly host: string | undefined;
   readonly secondaryAccessKey: string | undefined;
 };
@@ -81,6 +84,16 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
+/** The default meter (issue 7): counts usage on the service clock, with the optional tier quota. */
+function builtInMeter(options: ServiceOptions): ServiceMeter {
+  const clock = options.clock ?? systemClock;
+  try {
+    return createUsageMeter({ now: () => clock.now(), ...(options.quota ? { quota: options.quota } : {}) });
+  } catch (error) {
+    throw new InvalidOptionsError(`quota: ${(error as Error).message}`);
+  }
+}
+
 /** Validates once, fills defaults, freezes. */
 export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedServiceOptions {
   const port = options.port ?? 8080;
@@ -91,6 +104,9 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
   if (options.secondaryAccessKey !== undefined && options.secondaryAccessKey.length === 0) {
     throw new InvalidOptionsError("secondaryAccessKey must be a non-empty string when given");
   }
+  if (options.meter !== undefined && options.quota !== undefined) {
+    throw new InvalidOptionsError("quota configures the built-in meter; with your own meter, pass it to createUsageMeter({ quota })");
+  }
   return Object.freeze({
     port,
     host: options.host,
@@ -99,7 +115,7 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     publicHost: options.publicHost ?? "localhost",
     backplane: options.backplane ?? new InProcessBus().createBackplane(),
     upstream: options.upstream ?? noUpstream,
-    meter: options.meter ?? noMeter,
+    meter: options.meter ?? builtInMeter(options),
     maxClientFrameBytes: positiveInteger("maxClientFrameBytes", options.maxClientFrameBytes ?? 1_048_576),
     maxRestBodyBytes: positiveInteger("maxRestBodyBytes", options.maxRestBodyBytes ?? 1_048_576),
     recoveryWindowMs: positiveInteger("recoveryWindowMs", options.recoveryWindowMs ?? 30_000),

@@ -2,6 +2,9 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { joinClusterUsage } from "./metering/cluster-usage";
+import { createMeteringHttpHandler } from "./metering/metering-http-handler";
+import { isUsageMeter } from "./metering/usage-meter";
 import { ClientSession } from "./node/client-session";
 import { ServiceNode } from "./node/service-node";
 import { resolveServiceOptions, type ServiceOptions } from "./options";
@@ -49,6 +52,10 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     options.logger.error(`backplane: ${error.message}`);
   });
   await options.backplane.attach(node);
+  // Issue 7: GET /api/usage (summed over the backplane) and /metrics, when the meter is a usage meter.
+  const metering = isUsageMeter(options.meter)
+    ? createMeteringHttpHandler({ meter: options.meter, otherNodesUsage: joinClusterUsage(options.backplane) })
+    : undefined;
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -65,6 +72,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
       });
       return;
     }
+    if (metering?.(req, res)) return;
     sendJson(res, 404, { code: "NotFound", message: `No route for ${req.method} ${path}.` });
   });
 

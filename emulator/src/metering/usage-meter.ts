@@ -72,3 +72,9 @@ export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
     snapshot: () => ledger.snapshot(),
   };
 }
+
+/** True for a meter made by `createUsageMeter` (the server then serves /api/usage and /metrics from it). */
+export function isUsageMeter(meter: ServiceMeter): meter is UsageMeter {
+  const candidate = meter as Partial<UsageMeter>;
+  return typeof candidate.snapshot === "function" && candidate.metrics instanceof PrometheusMetrics;
+}
