@@ -106,7 +106,7 @@ function createRequestListener(options: ResolvedHostOptions, served: ServedRoute
     const body = await readRequestBody(req, options.maxRequestBodyBytes);
     if (body.kind === "too-large") return writeHostError(res, "RequestTooLarge", { ...corsHeaders, connection: "close" });
 
-    const authority = req.headers.host ?? `${options.host}:${options.port}`;
+    const authority = req.headers.host ?? `localhost:${req.socket.localPort ?? options.port}`;
     const request = new HttpRequest({
       method,
       url: `http://${authority}${rawTarget}`,
@@ -138,14 +138,16 @@ function createRequestListener(options: ResolvedHostOptions, served: ServedRoute
   };
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+function listen(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once("error", onError);
-    server.listen(port, host, () => {
+    const onListening = (): void => {
       server.off("error", onError);
       resolve(server.address() as AddressInfo);
-    });
+    };
+    if (host === undefined) server.listen(port, onListening);
+    else server.listen(port, host, onListening);
   });
 }
 
@@ -162,7 +164,7 @@ export async function createFunctionsHost(options: FunctionsHostOptions): Promis
   });
   const address = await listen(server, resolved.port, resolved.host);
   const displayHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const urlHost = resolved.host === "0.0.0.0" || resolved.host === "::" ? "localhost" : displayHost;
+  const urlHost = resolved.host === undefined || resolved.host === "0.0.0.0" || resolved.host === "::" ? "localhost" : displayHost;
   return {
     url: `http://${urlHost}:${address.port}`,
     port: address.port,

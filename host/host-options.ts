@@ -14,7 +14,7 @@ export interface FunctionsHostOptions {
   routes: readonly RouteDefinition[];
   /** TCP port; 0 picks a free one. @default 7071 */
   port?: number;
-  /** Interface to listen on. @default "127.0.0.1" */
+  /** Interface to listen on; undefined listens on every interface (IPv4 and IPv6), as `func start` does. @default undefined */
   host?: string;
   /** Prefix before every route, like host.json `extensions.http.routePrefix`. @default "api" */
   routePrefix?: string;
@@ -34,7 +34,7 @@ export interface FunctionsHostOptions {
 export interface ResolvedHostOptions {
   readonly routes: readonly RouteDefinition[];
   readonly port: number;
-  readonly host: string;
+  readonly host: string | undefined;
   readonly routePrefix: string;
   readonly functionKeys: readonly string[];
   readonly cors: Readonly<CorsSettings>;
@@ -64,7 +64,7 @@ export function resolveHostOptions(options: FunctionsHostOptions): ResolvedHostO
   return Object.freeze({
     routes: Object.freeze([...options.routes]),
     port,
-    host: options.host ?? "127.0.0.1",
+    host: options.host,
     routePrefix: (options.routePrefix ?? "api").replace(/^\/+|\/+$/g, ""),
     functionKeys: Object.freeze(functionKeys),
     cors: Object.freeze({ allowedOrigins: Object.freeze(allowedOrigins), supportCredentials }),
