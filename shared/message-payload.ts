@@ -40,7 +40,7 @@ export function toMessagePayload(contentType: string | null, body: Buffer): Mess
       try {
         return { dataType, value: JSON.parse(text), bytes: body.length };
       } catch (error) {
-        throw new AppError("InvalidJson", `The body is not valid JSON: ${(error as Error).message}`);
+        throw new AppError("InvalidJson", `The body is not valid JSON (${(error as Error).message}).`);
       }
     }
   }
