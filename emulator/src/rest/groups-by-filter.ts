@@ -16,11 +16,11 @@ export async function readGroupsAndFilter(ctx: RestContext): Promise<{ groups: s
   }
   const { groups, filter } = parsed as { groups?: unknown; filter?: unknown };
   if (!Array.isArray(groups) || groups.length === 0 || !groups.every((g): g is string => typeof g === "string")) {
-    throw restError("InvalidRequestBody", "groups must be a non-empty array of group names.");
+    throw restError("InvalidRequestBody", "The groups field must be a non-empty array of group names.");
   }
   groups.forEach((g) => validateGroup(g));
   if (filter !== undefined && filter !== null && typeof filter !== "string") {
-    throw restError("InvalidRequestBody", "filter must be a string.");
+    throw restError("InvalidRequestBody", "The filter field must be a string.");
   }
   const valid = validateFilter(filter ?? undefined);
   return { groups: [...new Set(groups)], ...(valid !== undefined ? { filter: valid } : {}) };
