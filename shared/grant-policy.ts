@@ -40,7 +40,7 @@ export function matchesAllowList(name: string, patterns: readonly string[]): boo
 
 /**
  * Decides a negotiate (or upstream `connect`) request: every requested group and role must be
- * allowed, otherwise the whole request is refused (403), never silently trimmed. Defaults are
+ * allowed (or be a default), otherwise the whole request is refused (403), never silently trimmed. Defaults are
  * added to what was granted; duplicates are removed, order kept.
  */
 export function decideGrants(policy: GrantPolicy, request: GrantRequest): GrantDecision {
@@ -50,7 +50,7 @@ export function decideGrants(policy: GrantPolicy, request: GrantRequest): GrantD
     } catch (error) {
       return { allowed: false, error: error as AppError };
     }
-    if (!matchesAllowList(group, policy.allowedGroups)) {
+    if (!policy.defaultGroups.includes(group) && !matchesAllowList(group, policy.allowedGroups)) {
       return { allowed: false, error: new AppError("GroupNotAllowed", `Group ${JSON.stringify(group)} is not in the allow-list (AllowedGroups).`) };
     }
   }
@@ -58,7 +58,7 @@ export function decideGrants(policy: GrantPolicy, request: GrantRequest): GrantD
     if (!isWebPubSubRole(role)) {
       return { allowed: false, error: new AppError("InvalidRole", `Role ${JSON.stringify(role)} is not a Web PubSub role (webpubsub.joinLeaveGroup[.<group>] or webpubsub.sendToGroup[.<group>]).`) };
     }
-    if (!matchesAllowList(role, policy.allowedRoles)) {
+    if (!policy.defaultRoles.includes(role) && !matchesAllowList(role, policy.allowedRoles)) {
       return { allowed: false, error: new AppError("RoleNotAllowed", `Role ${JSON.stringify(role)} is not in the allow-list (AllowedRoles).`) };
     }
   }
