@@ -30,6 +30,10 @@ export interface TestClient {
   readonly disconnected: Promise<string | undefined>;
   /** Resolves once `server.length + group.length` reaches `count`. */
   received(count: number): Promise<void>;
+  /** Connection ids of every `connected` event so far (a new one after each reconnect). */
+  readonly connectionIds: string[];
+  /** Resolves once the client has been connected `count` times. */
+  connectedTimes(count: number): Promise<void>;
 }
 
 export async function connectClient(
@@ -67,9 +71,17 @@ export async function connectClient(
     check();
   });
   const disconnected = new Promise<string | undefined>((resolve) => client.on("disconnected", (e) => resolve(e.message?.message)));
-  const connected = new Promise<string>((resolve) => client.on("connected", (e) => resolve(e.connectionId)));
+  const connectionIds: string[] = [];
+  let connectWaiters: Array<{ count: number; resolve: () => void }> = [];
+  client.on("connected", (e) => {
+    connectionIds.push(e.connectionId);
+    connectWaiters = connectWaiters.filter((w) => (connectionIds.length >= w.count ? (w.resolve(), false) : true));
+  });
+  const connectedTimes = (count: number): Promise<void> =>
+    connectionIds.length >= count ? Promise.resolve() : new Promise((resolve) => connectWaiters.push({ count, resolve }));
   await client.start();
-  const connectionId = await connected;
+  await connectedTimes(1);
+  const connectionId = connectionIds[0]!;
   return {
     client,
     connectionId,
@@ -77,6 +89,8 @@ export async function connectClient(
     server,
     group,
     disconnected,
+    connectionIds,
+    connectedTimes,
     received(count) {
       if (server.length + group.length >= count) return Promise.resolve();
       return new Promise((resolve) => waiters.push({ count, resolve }));
