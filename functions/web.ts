@@ -46,7 +46,7 @@ function notFound(path: string): HttpResponseInit {
   return toErrorResponse(new AppError("WebAssetNotFound", `No file ${JSON.stringify(path)} in the web test client.`));
 }
 
-export async function serveWebClient(request: HttpRequest, root: string | undefined = findWebRoot()): Promise<HttpResponseInit> {
+export async function serveWebClient(request: HttpRequest, root: string | undefined): Promise<HttpResponseInit> {
   const path = request.params.path ?? "";
   // `/api/web` without the slash: redirect so the page's relative links (app.js) resolve under /api/web/.
   if (path === "" && !new URL(request.url).pathname.endsWith("/")) {
@@ -81,7 +81,7 @@ const webRoute: RouteDefinition = {
   methods: ["GET", "HEAD"],
   route: "web/{*path}",
   authLevel: "anonymous",
-  handler: (request: HttpRequest) => serveWebClient(request),
+  handler: (request: HttpRequest) => serveWebClient(request, findWebRoot()),
 };
 
 export const webRoutes: RouteDefinition[] = [Object.freeze(webRoute)];

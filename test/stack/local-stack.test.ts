@@ -1,0 +1,137 @@
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { once } from "node:events";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+
+// `npm start` runs `node dist/host/start-cli.js` after a build; the test runs the same entry from
+// source through tsx, so it needs no build and always tests the current code.
+const root = join(__dirname, "..", "..");
+const settingsNames = ["WebPubSubConnectionString", "FUNCTIONS_PORT", "EMULATOR_PORT", "FUNCTION_KEYS", "CorsAllowedOrigins", "AllowedGroups", "AllowedRoles", "IdentityMode"];
+
+interface Started {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exit: Promise<number | null>;
+}
+
+function startStack(args: string[]): Started {
+  const env = { ...process.env };
+  for (const name of settingsNames) delete env[name];
+  const child = spawn(process.execPath, ["--import", "tsx", "host/start-cli.ts", "--settings", "local.settings.example.json", ...args], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exit = once(child, "exit").then(([code]) => code as number | null);
+  return { child, stdout: () => out, stderr: () => err, exit };
+}
+
+async function waitForOutput(started: Started, pattern: RegExp): Promise<RegExpMatchArray> {
+  for (;;) {
+    const found = started.stdout().match(pattern);
+    if (found) return found;
+    const ended = await Promise.race([started.exit.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))]);
+    if (ended) throw new Error(`stack exited early:\n${started.stdout()}\n${started.stderr()}`);
+  }
+}
+
+describe("npm start's local stack", () => {
+  let stack: Started;
+  let functionsBase = "";
+  let webPage = "";
+  let serviceUrl = "";
+
+  beforeAll(async () => {
+    // CI builds before testing; a fresh checkout gets the page bundled here (under a second).
+    if (!existsSync(join(root, "web", "dist", "index.html"))) execFileSync(process.execPath, ["scripts/build-web.mjs"], { cwd: root });
+    stack = startStack(["--functions-port", "0", "--emulator-port", "0", "--function-key", "stack-test-key"]);
+    const found = await waitForOutput(stack, /Web page: +(\S+)\n +Function base URL: +(\S+)\n +Service: +(\S+)\n +Connection string: +(\S+)\n[\s\S]*Press Ctrl-C to stop\./);
+    [, webPage, functionsBase, serviceUrl] = found as unknown as string[];
+  });
+  afterAll(async () => {
+    if (stack.child.exitCode === null) {
+      stack.child.kill("SIGKILL");
+      await stack.exit;
+    }
+  });
+
+  it("prints where everything is, pointing the functions at the started service", () => {
+    expect(webPage).toBe(`${functionsBase}/web/`);
+    expect(functionsBase).toMatch(/^http:\/\/localhost:\d+\/api$/);
+    expect(stack.stdout()).toContain(`Connection string:  Endpoint=${serviceUrl};AccessKey=`);
+  });
+
+  it("negotiate → WebSocket → send over HTTP → the message arrives", async () => {
+    const negotiated = await fetch(`${functionsBase}/negotiate?userId=alice`);
+    expect(negotiated.status).toBe(200);
+    const { url } = (await negotiated.json()) as { url: string };
+    expect(url.startsWith(`${serviceUrl.replace("http:", "ws:")}/client/hubs/chat?access_token=`)).toBe(true);
+
+    const socket = new WebSocket(url, "json.webpubsub.azure.v1");
+    const frames: unknown[] = [];
+    const connected = new Promise<void>((resolve) => {
+      socket.on("message", (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string; event?: string };
+        frames.push(frame);
+        if (frame.type === "system" && frame.event === "connected") resolve();
+      });
+    });
+    await connected;
+    const arrived = new Promise<unknown>((resolve) => socket.on("message", (data) => resolve(JSON.parse(data.toString()))));
+
+    const refused = await fetch(`${functionsBase}/send?userId=alice`, { method: "POST", headers: { "content-type": "text/plain" }, body: "hello" });
+    expect(refused.status).toBe(401);
+    expect(((await refused.json()) as { code: string }).code).toBe("FunctionKeyRequired");
+
+    const sent = await fetch(`${functionsBase}/send?userId=alice`, {
+      method: "POST",
+      headers: { "content-type": "text/plain", "x-functions-key": "stack-test-key" },
+      body: "hello",
+    });
+    expect(sent.status).toBe(202);
+    expect(await arrived).toEqual({ type: "message", from: "server", dataType: "text", data: "hello" });
+    socket.close();
+    await once(socket, "close");
+  });
+
+  it("serves the web page from the function app", async () => {
+    const page = await fetch(webPage);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(await page.text()).toContain("<title>Serverless PubSub test client</title>");
+  });
+
+  it("stops cleanly on Ctrl-C (SIGINT)", async () => {
+    stack.child.kill("SIGINT");
+    expect(await stack.exit).toBe(0);
+    expect(stack.stderr()).toContain("[stack] stopped");
+  });
+});
+
+describe("a taken port", () => {
+  let blocker: Server;
+  beforeAll(async () => {
+    blocker = createServer();
+    blocker.listen(0);
+    await once(blocker, "listening");
+  });
+  afterAll(() => new Promise<void>((resolve) => blocker.close(() => resolve())));
+
+  it("gets a clear message naming the port and how to change it", async () => {
+    const port = (blocker.address() as { port: number }).port;
+    const started = startStack(["--functions-port", "0", "--emulator-port", String(port)]);
+    expect(await started.exit).toBe(1);
+    expect(started.stderr()).toContain(
+      `npm start: Port ${port} is already in use, so the local Web PubSub service cannot start. Stop whatever uses it, or pick another port: EMULATOR_PORT=<port> npm start, or npm start -- --emulator-port <port>.`,
+    );
+    expect(started.stdout()).toBe("");
+  });
+});
