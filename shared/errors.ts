@@ -68,6 +68,11 @@ export function toErrorResponse(error: unknown): ErrorResponse {
   const appError = error instanceof AppError ? error : new AppError("InternalError");
   return {
     status: appError.status,
-    jsonBody: { ...appError.details, code: appError.code, message: appError.message },
+    jsonBody: { code: appError.code, message: appError.message, ...withoutCodeAndMessage(appError.details) },
   };
+}
+
+function withoutCodeAndMessage(details: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const { code: _code, message: _message, ...rest } = details;
+  return rest;
 }
