@@ -1,19 +1,86 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
+/** Plain per-hub tallies; turned into Prometheus samples only when scraped. */
+interface HubTally {
+  connections: number;
+  opened: number;
+  inbound: Record<"client" | "rest", { messages: number; bytes: number }>;
+  outbound: Record<"client" | "upstream", { messages: number; bytes: number; units: number }>;
+  refusals: Record<"connection" | "message", number>;
+}
+
+function emptyTally(): HubTally {
+  return {
+    connections: 0,
+    opened: 0,
+    inbound: { client: { messages: 0, bytes: 0 }, rest: { messages: 0, bytes: 0 } },
+    outbound: { client: { messages: 0, bytes: 0, units: 0 }, upstream: { messages: 0, bytes: 0, units: 0 } },
+    refusals: { connection: 0, message: 0 },
+  };
+}
+
 /**
  * The service's Prometheus metrics, on a registry of their own so several servers in one
- * process (tests, in-process clusters) never share or clash.
+ * process (tests, in-process clusters) never share or clash. Traffic is counted once per
+ * recipient, so it goes into plain per-hub numbers and becomes labelled samples at scrape time
+ * (prom-client's label hashing on every delivery cost more than the delivery's own bookkeeping).
  */
 export class PrometheusMetrics {
   readonly registry = new Registry();
-  readonly connections = new Gauge({ name: "webpubsub_connections", help: "Open client connections.", labelNames: ["hub"], registers: [this.registry] });
-  readonly connectionsOpened = new Counter({ name: "webpubsub_connections_opened_total", help: "Client connections opened.", labelNames: ["hub"], registers: [this.registry] });
-  readonly inboundMessages = new Counter({ name: "webpubsub_inbound_messages_total", help: "Inbound messages (free): client frames and REST sends.", labelNames: ["hub", "source"], registers: [this.registry] });
-  readonly inboundBytes = new Counter({ name: "webpubsub_inbound_bytes_total", help: "Inbound payload bytes.", labelNames: ["hub", "source"], registers: [this.registry] });
-  readonly outboundMessages = new Counter({ name: "webpubsub_outbound_messages_total", help: "Outbound messages (billed): one per recipient client or upstream request.", labelNames: ["hub", "target"], registers: [this.registry] });
-  readonly outboundBytes = new Counter({ name: "webpubsub_outbound_bytes_total", help: "Outbound payload bytes.", labelNames: ["hub", "target"], registers: [this.registry] });
-  readonly billedUnits = new Counter({ name: "webpubsub_outbound_billed_units_total", help: "Billed units: ceil(bytes / 2048), at least 1, per outbound message.", labelNames: ["hub", "target"], registers: [this.registry] });
-  readonly quotaRefusals = new Counter({ name: "webpubsub_quota_refusals_total", help: "Connections and messages refused by the simulated tier.", labelNames: ["hub", "kind"], registers: [this.registry] });
+  private readonly tallies = new Map<string, HubTally>();
+
+  constructor() {
+    const tallies = this.tallies;
+    const registers = [this.registry];
+    const perHub = <K extends string>(
+      config: { name: string; help: string; labelNames: readonly K[] },
+      samples: (tally: HubTally) => Array<[Partial<Record<K, string>>, number]>,
+    ) =>
+      new Counter({
+        ...config,
+        labelNames: ["hub", ...config.labelNames],
+        registers,
+        collect() {
+          this.reset();
+          for (const [hub, tally] of tallies) for (const [labels, value] of samples(tally)) this.inc({ hub, ...labels } as never, value);
+        },
+      });
+
+    new Gauge({
+      name: "webpubsub_connections",
+      help: "Open client connections.",
+      labelNames: ["hub"],
+      registers,
+      collect() {
+        this.reset();
+        for (const [hub, tally] of tallies) this.set({ hub }, tally.connections);
+      },
+    });
+    perHub({ name: "webpubsub_connections_opened_total", help: "Client connections opened.", labelNames: [] }, (t) => [[{}, t.opened]]);
+    const sources = ["client", "rest"] as const;
+    const targets = ["client", "upstream"] as const;
+    perHub({ name: "webpubsub_inbound_messages_total", help: "Inbound messages (free): client frames and REST sends.", labelNames: ["source"] }, (t) =>
+      sources.map((source) => [{ source }, t.inbound[source].messages]),
+    );
+    perHub({ name: "webpubsub_inbound_bytes_total", help: "Inbound payload bytes.", labelNames: ["source"] }, (t) =>
+      sources.map((source) => [{ source }, t.inbound[source].bytes]),
+    );
+    perHub(
+      { name: "webpubsub_outbound_messages_total", help: "Outbound messages (billed): one per recipient client or upstream request.", labelNames: ["target"] },
+      (t) => targets.map((target) => [{ target }, t.outbound[target].messages]),
+    );
+    perHub({ name: "webpubsub_outbound_bytes_total", help: "Outbound payload bytes.", labelNames: ["target"] }, (t) =>
+      targets.map((target) => [{ target }, t.outbound[target].bytes]),
+    );
+    perHub(
+      { name: "webpubsub_outbound_billed_units_total", help: "Billed units: ceil(bytes / 2048), at least 1, per outbound message.", labelNames: ["target"] },
+      (t) => targets.map((target) => [{ target }, t.outbound[target].units]),
+    );
+    perHub({ name: "webpubsub_quota_refusals_total", help: "Connections and messages refused by the simulated tier.", labelNames: ["kind"] }, (t) =>
+      (["connection", "message"] as const).map((kind) => [{ kind }, t.refusals[kind]]),
+    );
+  }
+
   readonly upstreamLatency = new Histogram({
     name: "webpubsub_upstream_latency_seconds",
     help: "Time for the upstream event handler to answer an event.",
@@ -29,6 +96,16 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
   readonly backplaneErrors = new Counter({ name: "webpubsub_backplane_errors_total", help: "Errors of the backplane link.", registers: [this.registry] });
+
+  /** The tally of one hub, created on first use; callers add to it directly. */
+  hub(name: string): HubTally {
+    let tally = this.tallies.get(name);
+    if (!tally) {
+      tally = emptyTally();
+      this.tallies.set(name, tally);
+    }
+    return tally;
+  }
 
   /** Prometheus text exposition of every metric. */
   text(): Promise<string> {

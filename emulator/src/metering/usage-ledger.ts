@@ -16,6 +16,9 @@ export class UsageLedger {
   private readonly days = new Map<string, UsageScope>();
   private today: UsageScope;
   private todayKey: string;
+  /** [start, end) of today in ms, so the hot path compares numbers instead of formatting dates. */
+  private todayStart = 0;
+  private todayEnd = 0;
 
   constructor(
     private readonly now: () => number,
@@ -24,6 +27,7 @@ export class UsageLedger {
   ) {
     this.startedAt = now();
     this.todayKey = utcDay(this.startedAt);
+    this.setDayBounds(this.startedAt);
     this.today = emptyScope();
     this.days.set(this.todayKey, this.today);
   }
@@ -92,7 +96,10 @@ export class UsageLedger {
 
   /** Starts a new day when the clock crossed UTC midnight; open connections carry over as its starting point. */
   private rollOver(): void {
-    const key = utcDay(this.now());
+    const now = this.now();
+    if (now >= this.todayStart && now < this.todayEnd) return;
+    this.setDayBounds(now);
+    const key = utcDay(now);
     if (key === this.todayKey) return;
     const next = emptyScope();
     next.total = carryOver(this.sinceStart.total);
@@ -108,7 +115,14 @@ export class UsageLedger {
       this.days.delete(oldest);
     }
   }
+
+  private setDayBounds(epochMs: number): void {
+    this.todayStart = epochMs - (((epochMs % DAY_MS) + DAY_MS) % DAY_MS);
+    this.todayEnd = this.todayStart + DAY_MS;
+  }
 }
+
+const DAY_MS = 86_400_000;
 
 function carryOver(source: UsageCounters): UsageCounters {
   const counters = emptyCounters();

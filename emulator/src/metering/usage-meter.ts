@@ -37,7 +37,7 @@ export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
   const metrics = new PrometheusMetrics();
 
   const refuse = (hub: string, kind: "connection" | "message", refusal: QuotaRefusal | undefined): QuotaRefusal | undefined => {
-    if (refusal) metrics.quotaRefusals.inc({ hub, kind });
+    if (refusal) metrics.hub(hub).refusals[kind] += 1;
     return refusal;
   };
 
@@ -48,23 +48,27 @@ export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
     admitMessage: (hub) => (limits ? refuse(hub, "message", checkMessageQuota(limits, ledger.billedUnitsToday())) : undefined),
     connectionOpened(hub) {
       ledger.connectionOpened(hub);
-      metrics.connections.inc({ hub });
-      metrics.connectionsOpened.inc({ hub });
+      const tally = metrics.hub(hub);
+      tally.connections += 1;
+      tally.opened += 1;
     },
     connectionClosed(hub) {
       ledger.connectionClosed(hub);
-      metrics.connections.dec({ hub });
+      const tally = metrics.hub(hub);
+      tally.connections = Math.max(0, tally.connections - 1);
     },
     inboundMessage(hub, source, bytes) {
       ledger.inbound(hub, source, bytes);
-      metrics.inboundMessages.inc({ hub, source });
-      metrics.inboundBytes.inc({ hub, source }, bytes);
+      const tally = metrics.hub(hub).inbound[source];
+      tally.messages += 1;
+      tally.bytes += bytes;
     },
     outboundMessage(hub, target, bytes) {
       ledger.outbound(hub, target, bytes);
-      metrics.outboundMessages.inc({ hub, target });
-      metrics.outboundBytes.inc({ hub, target }, bytes);
-      metrics.billedUnits.inc({ hub, target }, billedUnits(bytes));
+      const tally = metrics.hub(hub).outbound[target];
+      tally.messages += 1;
+      tally.bytes += bytes;
+      tally.units += billedUnits(bytes);
     },
     restLatency: (operation, seconds) => metrics.restLatency.observe({ operation }, seconds),
     upstreamLatency: (event, seconds) => metrics.upstreamLatency.observe({ event }, seconds),
