@@ -168,7 +168,10 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
         const status = result.response.status;
         if (status !== 408 && status < 500) return { kind: "response", response: result.response };
         lastProblem = `answered ${status}`;
-        if (attempt === o.retryDelaysMs.length) return { kind: "response", response: result.response };
+        if (attempt === o.retryDelaysMs.length) {
+          o.log(`upstream: ${event.name} event to ${redactQuery(url)} failed after ${attempt + 1} attempts: ${lastProblem}`);
+          return { kind: "response", response: result.response };
+        }
       } else {
         if (result.failure.kind === "response-too-large") return { kind: "failed", message: `The ${result.failure.message}.` };
         lastProblem = result.failure.message;

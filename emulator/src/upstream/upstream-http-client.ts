@@ -25,6 +25,8 @@ export interface UpstreamHttpRequest {
   maxResponseBytes: number;
 }
 
+const STALE_SOCKET = Symbol("stale keep-alive socket");
+
 /**
  * One HTTP exchange with an event handler. Owns its keep-alive agents, so `close()` releases every
  * socket (the service must not keep the process alive after it closes).
@@ -34,10 +36,19 @@ export class UpstreamHttpClient {
   readonly #httpsAgent = new https.Agent({ keepAlive: true });
   readonly #pending = new Set<http.ClientRequest>();
 
-  send(request: UpstreamHttpRequest): Promise<UpstreamHttpResult> {
+  async send(request: UpstreamHttpRequest): Promise<UpstreamHttpResult> {
+    const first = await this.#sendOnce(request);
+    // A keep-alive socket the handler closed while idle fails at once; that is no attempt at all.
+    if (first !== STALE_SOCKET) return first;
+    const second = await this.#sendOnce(request);
+    return second === STALE_SOCKET ? { ok: false, failure: { kind: "network", message: "connection reset by the event handler" } } : second;
+  }
+
+  #sendOnce(request: UpstreamHttpRequest): Promise<UpstreamHttpResult | typeof STALE_SOCKET> {
     return new Promise((resolve) => {
       let settled = false;
-      const finish = (result: UpstreamHttpResult): void => {
+      let responded = false;
+      const finish = (result: UpstreamHttpResult | typeof STALE_SOCKET): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
@@ -58,8 +69,12 @@ export class UpstreamHttpClient {
         finish({ ok: false, failure: { kind: "timeout", message: `no response from ${url.origin} within ${request.timeoutMs} ms` } });
         req.destroy();
       }, request.timeoutMs);
-      req.on("error", (error) => finish({ ok: false, failure: { kind: "network", message: `${url.origin}: ${error.message}` } }));
+      req.on("error", (error: NodeJS.ErrnoException) => {
+        if (req.reusedSocket && error.code === "ECONNRESET" && !responded) return finish(STALE_SOCKET);
+        finish({ ok: false, failure: { kind: "network", message: `${url.origin}: ${error.message}` } });
+      });
       req.on("response", (res) => {
+        responded = true;
         const chunks: Buffer[] = [];
         let length = 0;
         res.on("data", (chunk: Buffer) => {
