@@ -38,7 +38,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   const options = resolveServiceOptions(input);
   const node = new ServiceNode(options);
   const accessKeys = options.secondaryAccessKey ? [options.accessKey, options.secondaryAccessKey] : [options.accessKey];
-  const rest = createRestHandler({ service: node, accessKeys, maxBodyBytes: options.maxRestBodyBytes, meter: options.meter });
+  const rest = createRestHandler({ service: node, accessKeys, maxBodyBytes: options.maxRestBodyBytes, meter: options.meter, now: () => options.clock.now() });
   const chosenSubprotocol = new WeakMap<http.IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
