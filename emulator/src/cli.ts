@@ -1,16 +1,19 @@
 /**
  * `npm run emulator -- --port 8080 --access-key K`
  * The only place the service reads process.env (fallbacks: WEBPUBSUB_EMULATOR_PORT,
- * WEBPUBSUB_EMULATOR_ACCESS_KEY, WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY, WEBPUBSUB_EMULATOR_HOST).
+ * WEBPUBSUB_EMULATOR_ACCESS_KEY, WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY, WEBPUBSUB_EMULATOR_HOST,
+ * WEBPUBSUB_EMULATOR_REDIS).
  */
 import { parseArgs } from "node:util";
 import { createServer, type ServiceServer } from "./server";
 import { InvalidOptionsError, type ServiceLogger } from "./options";
 import type { TierName } from "./metering/tier-quota";
+import { RedisBackplane } from "./backplane/redis-backplane";
 
 const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
-                            [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits`;
+                            [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
+                            [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)`;
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -29,6 +32,7 @@ async function main(): Promise<void> {
       "max-rest-body-bytes": { type: "string" },
       tier: { type: "string" },
       units: { type: "string" },
+      redis: { type: "string" },
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -58,6 +62,10 @@ async function main(): Promise<void> {
   if (units !== undefined && values.tier === undefined) throw new InvalidOptionsError("--units needs --tier free|standard");
   const quota = values.tier === undefined ? undefined : { tier: values.tier as TierName, ...(units === undefined ? {} : { units }) };
 
+  // Issue 6: off by default; one node needs no Redis. The URL's password is never logged.
+  const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
+  const backplane = redisUrl ? new RedisBackplane({ url: redisUrl, logger }) : undefined;
+
   let server: ServiceServer;
   try {
     server = await createServer({
@@ -69,6 +77,7 @@ async function main(): Promise<void> {
       ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
       ...(quota === undefined ? {} : { quota }),
+      ...(backplane === undefined ? {} : { backplane }),
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;

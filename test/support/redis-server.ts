@@ -8,7 +8,7 @@ export interface RedisServerProcess {
   readonly url: string;
   /** Kills the server (SIGKILL, like a crash) and waits until it is gone. */
   stop(): Promise<void>;
-  /** Starts it again on the same port (empty: nothing was persisted). */
+  /** Starts it again on the same port (empty: nothing was persisted); does nothing while it runs. */
   start(): Promise<void>;
 }
 
@@ -59,6 +59,7 @@ export async function startRedisServer(binary: string, port?: number): Promise<R
   let child: ChildProcess | undefined;
 
   const start = async (): Promise<void> => {
+    if (child && child.exitCode === null && child.signalCode === null) return; // already running
     const proc = spawn(binary, ["--port", String(chosenPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"], {
       stdio: ["ignore", "ignore", "pipe"],
     });
