@@ -111,6 +111,14 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
   }
 
   async close(): Promise<void> {
+    // Fire-and-forget events already under way (the `disconnected` of every session a shutting-down
+    // service ends) get a short grace period before their requests are cut.
+    if (this.#background.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.#options.closeGraceMs)));
+      await Promise.race([Promise.allSettled([...this.#background]), grace]);
+      clearTimeout(timer);
+    }
     this.#closed = true;
     for (const entry of this.#timers) {
       clearTimeout(entry.timer);

@@ -29,6 +29,8 @@ export interface UpstreamDispatcherOptions {
   handshakeTimeoutMs?: number;
   /** How long a refused handshake is remembered before trying again. @default 5000 */
   handshakeRefusalTtlMs?: number;
+  /** How long `close()` waits for fire-and-forget events under way before cutting them. @default 2000 */
+  closeGraceMs?: number;
   /** Clock for `ce-time` and caches. @default Date.now */
   now?: () => number;
   /** `ce-id` generator. @default crypto.randomUUID */
@@ -47,6 +49,7 @@ export interface ResolvedUpstreamOptions {
   readonly maxResponseBytes: number;
   readonly handshakeTimeoutMs: number;
   readonly handshakeRefusalTtlMs: number;
+  readonly closeGraceMs: number;
   readonly now: () => number;
   readonly newEventId: () => string;
 }
@@ -70,6 +73,7 @@ export function resolveUpstreamOptions(options: UpstreamDispatcherOptions, newEv
     maxResponseBytes: positive("maxResponseBytes", options.maxResponseBytes, ONE_MIB),
     handshakeTimeoutMs: positive("handshakeTimeoutMs", options.handshakeTimeoutMs, 10_000),
     handshakeRefusalTtlMs: nonNegative("handshakeRefusalTtlMs", options.handshakeRefusalTtlMs, 5000),
+    closeGraceMs: nonNegative("closeGraceMs", options.closeGraceMs, 2000),
     now: options.now ?? Date.now,
     newEventId: options.newEventId ?? newEventId,
   };
