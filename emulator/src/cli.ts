@@ -6,14 +6,17 @@
  */
 import { parseArgs } from "node:util";
 import { createServer, type ServiceServer } from "./server";
-import { InvalidOptionsError, type ServiceLogger } from "./options";
+import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
 import type { TierName } from "./metering/tier-quota";
 import { RedisBackplane } from "./backplane/redis-backplane";
+import { runInitSettings, upstreamCliOptions, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
+import { UpstreamSettingsError } from "./upstream/upstream-settings";
 
 const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
-                            [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)`;
+                            [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
+${UPSTREAM_USAGE}`;
 
 function integer(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -22,6 +25,8 @@ function integer(name: string, value: string | undefined): number | undefined {
 }
 
 async function main(): Promise<void> {
+  // Issue 4: `init-settings [file]` writes a starter event-handler settings file and exits.
+  if (process.argv[2] === "init-settings") return runInitSettings(process.argv.slice(3), (line) => console.log(line));
   const { values } = parseArgs({
     options: {
       port: { type: "string" },
@@ -33,6 +38,7 @@ async function main(): Promise<void> {
       tier: { type: "string" },
       units: { type: "string" },
       redis: { type: "string" },
+      ...upstreamCliOptions,
       quiet: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -66,6 +72,13 @@ async function main(): Promise<void> {
   const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
   const backplane = redisUrl ? new RedisBackplane({ url: redisUrl, logger }) : undefined;
 
+  // Issue 4: event handlers from --settings <file> and --event-handler <hub>=<url>.
+  const upstream = await upstreamFromCli(values, {
+    accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
+    log: (line) => logger.warn(line),
+  });
+  for (const line of upstream.summary) logger.info(line);
+
   let server: ServiceServer;
   try {
     server = await createServer({
@@ -78,6 +91,7 @@ async function main(): Promise<void> {
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
       ...(quota === undefined ? {} : { quota }),
       ...(backplane === undefined ? {} : { backplane }),
+      ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
@@ -87,6 +101,7 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  upstream.setServiceUrl(server.url);
   // Exactly these two lines on stdout, so scripts can read them.
   console.log(server.url);
   console.log(server.connectionString);
@@ -109,7 +124,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof InvalidOptionsError || error instanceof TypeError ? (error as Error).message : String(error));
+  console.error(error instanceof InvalidOptionsError || error instanceof TypeError || error instanceof UpstreamSettingsError ? (error as Error).message : String(error));
   console.error(USAGE);
   process.exitCode = 1;
 });
