@@ -114,3 +114,14 @@ export async function changeGroupMembership(settings: FunctionApiSettings, actio
   const path = `groups/${encodeURIComponent(group)}/connections/${encodeURIComponent(connectionId)}`;
   await call(endpoint(settings, path), { method: action === "join" ? "PUT" : "DELETE", headers: keyHeaders(settings) });
 }
+
+/** The service's HTTP origin from a negotiated client URL (`ws://host:8080/client/...` → `http://host:8080`). */
+export function serviceOriginOf(clientUrl: string): string | undefined {
+  try {
+    const url = new URL(clientUrl);
+    url.protocol = url.protocol === "wss:" ? "https:" : "http:";
+    return url.origin;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,11 +1,12 @@
 /** The web test client: wires the form controls to the function app and the client SDK. */
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { nextConnectionView, initialConnectionView, statusLabels, type ConnectionEvent, type ConnectionView } from "./connection-state";
-import { changeGroupMembership, negotiate, sendMessage, type FunctionApiSettings, type SendTarget } from "./function-api";
+import { changeGroupMembership, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
 import { appendError, appendMessage } from "./message-log";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
+import { describeCost, mountUsagePanel } from "./usage-panel";
 
 function element<T extends HTMLElement>(id: string): T {
   const found = document.getElementById(id);
@@ -39,12 +40,16 @@ const ui = {
   messages: element<HTMLOListElement>("messages"),
   errors: element<HTMLUListElement>("errors"),
   clearLog: element<HTMLButtonElement>("clear-log"),
+  usagePanel: element<HTMLElement>("usage-panel"),
 };
 
 let view: ConnectionView = initialConnectionView;
 let client: WebPubSubClient | null = null;
 let lastConnectionId: string | null = null;
 const joinedGroups = new Set<string>();
+/** The service's HTTP origin, learnt from negotiate; the usage panel polls its /api/usage. */
+let serviceOrigin: string | undefined;
+const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
 
 function dispatch(event: ConnectionEvent): void {
   view = nextConnectionView(view, event);
@@ -100,12 +105,19 @@ async function connect(): Promise<void> {
   const roles = listField(ui.connectRoles);
   dispatch({ kind: "start-requested" });
   const next = new WebPubSubClient(
-    { getClientAccessUrl: async () => (await negotiate(api, userId, groups, roles)).url },
+    {
+      getClientAccessUrl: async () => {
+        const { url } = await negotiate(api, userId, groups, roles);
+        serviceOrigin = serviceOriginOf(url);
+        return url;
+      },
+    },
     // Retrying a refused message only repeats the refusal; show it at once instead.
     { messageRetryOptions: { maxRetries: 0 } },
   );
   next.on("connected", (event) => {
     dispatch({ kind: "sdk-connected", connectionId: event.connectionId, userId: event.userId ?? null });
+    void usage.refresh();
     if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
     lastConnectionId = event.connectionId;
   });
@@ -160,9 +172,7 @@ function outgoingText(): string {
 }
 
 function updateOutgoingSize(): void {
-  const size = byteLength(outgoingText());
-  const units = Math.max(1, Math.ceil(size / 2048));
-  ui.outgoingSize.textContent = `${size} bytes, ${units} billed unit${units === 1 ? "" : "s"} per delivery`;
+  ui.outgoingSize.textContent = describeCost(byteLength(outgoingText())).text;
 }
 
 async function send(): Promise<void> {
@@ -177,12 +187,14 @@ async function send(): Promise<void> {
       if (!client || view.status !== "connected") return appendError(ui.errors, "Connect first: client-to-group messages go over your WebSocket.");
       await client.sendToGroup(targetName, clientSdkData(dataType, text), dataType, { noEcho: false });
       ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to group ${targetName} over the WebSocket.`;
+      void usage.refresh();
       return;
     }
     const target: SendTarget =
       kind === "user" ? { kind: "user", userId: targetName } : kind === "group" ? { kind: "group", group: targetName } : { kind: "everyone" };
     await sendMessage(settings(), target, buildBody(dataType, text));
     ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
+    void usage.refresh();
   } catch (error) {
     if (error instanceof SyntaxError) return appendError(ui.errors, `Sending failed: the message is not valid JSON (${error.message}).`);
     showError("Sending", error);
