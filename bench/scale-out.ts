@@ -1,0 +1,243 @@
+/**
+ * Scale-out benchmark (issue 6): what the Redis backplane costs.
+ *
+ *   throughput: C raw clients on node A; REST broadcasts with K in flight, sent to node A
+ *               itself (single node) or to node B (cross-node, through Redis). deliveries/s.
+ *   latency:    the same at a moderate fixed rate; per-delivery latency (send call to frame
+ *               arrival, one clock); "added p99" = cross-node p99 - single-node p99.
+ * Targets: cross-node >= 50% of single-node deliveries/s; added p99 <= 2 ms.
+ * Writes bench/results/scale-out.json. Run: `npx tsx bench/scale-out.ts` (or via `npm run bench`).
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import net from "node:net";
+import { performance } from "node:perf_hooks";
+import { WebPubSubServiceClient } from "@azure/web-pubsub";
+import WebSocket from "ws";
+import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
+import { createServer, type ServiceServer } from "../emulator/src/server";
+
+
+export interface ScaleOutScenarioResult {
+  deliveriesPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+export interface ScaleOutBenchResult {
+  name: "scale-out";
+  at: string;
+  clients: number;
+  throughput: { messages: number; inFlight: number; payloadBytes: number; single: ScaleOutScenarioResult; crossNode: ScaleOutScenarioResult; ratio: number };
+  latency: { messagesPerSec: number; seconds: number; rounds: number; single: ScaleOutScenarioResult; crossNode: ScaleOutScenarioResult; addedP99Ms: number };
+  targets: { minThroughputRatio: number; maxAddedP99Ms: number };
+  pass: { throughput: boolean; latency: boolean };
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer().listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const { port } = server.address() as net.AddressInfo;
+  server.close();
+  await once(server, "close");
+  return port;
+}
+
+async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
+  let binary: string;
+  try {
+    binary = execFileSync("which", ["redis-server"], { encoding: "utf8" }).trim();
+  } catch {
+    throw new Error("redis-server not found on PATH (apt-get install -y redis-server)");
+  }
+  const port = await freePort();
+  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { stdio: "ignore" });
+  for (let i = 0; i < 200; i++) {
+    const up = await new Promise<boolean>((resolve) => {
+      const s = net.connect(port, "127.0.0.1", () => (s.end(), resolve(true)));
+      s.on("error", () => resolve(false));
+    });
+    if (up) return { url: `redis://127.0.0.1:${port}`, child };
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  child.kill("SIGKILL");
+  throw new Error("redis-server did not start");
+}
+
+/** Raw WebSocket clients (no subprotocol): the cheapest receivers, so the service is what is measured. */
+async function connectClients(node: ServiceServer, hub: string, count: number, onMessage: (sentAt: number) => void): Promise<WebSocket[]> {
+  const tokens = new WebPubSubServiceClient(node.connectionString, hub, { allowInsecureConnection: true });
+  const sockets: WebSocket[] = [];
+  for (let i = 0; i < count; i++) {
+    const { url } = await tokens.getClientAccessToken({ userId: `u${i}` });
+    const ws = new WebSocket(url);
+    ws.on("message", (data: Buffer) => {
+      // Payload: {"t":<performance.now() at send>,"pad":"..."}
+      const text = data.toString("utf8");
+      onMessage(Number(text.slice(5, text.indexOf(","))));
+    });
+    await once(ws, "open");
+    sockets.push(ws);
+  }
+  return sockets;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+const round = (n: number): number => Math.round(n * 100) / 100;
+
+interface Harness {
+  sender: WebPubSubServiceClient;
+  latencies: number[];
+  delivered(): number;
+}
+
+/** Clients of their own hub on `receiver`; broadcasts sent through `via`'s REST API. */
+async function scenario(receiver: ServiceServer, via: ServiceServer, hub: string, clients: number): Promise<{ harness: Harness; close: () => void }> {
+  const latencies: number[] = [];
+  const sockets = await connectClients(receiver, hub, clients, (sentAt) => latencies.push(performance.now() - sentAt));
+  const sender = new WebPubSubServiceClient(via.connectionString, hub, { allowInsecureConnection: true });
+  return { harness: { sender, latencies, delivered: () => latencies.length }, close: () => sockets.forEach((s) => s.terminate()) };
+}
+
+function payload(pad: string): string {
+  return `{"t":${performance.now()},"pad":"${pad}"}`;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error("benchmark: deliveries did not complete in time");
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+interface Round {
+  deliveries: number;
+  seconds: number;
+  latencies: number[];
+}
+
+function summarize(rounds: Round[]): ScaleOutScenarioResult {
+  const deliveries = rounds.reduce((n, r) => n + r.deliveries, 0);
+  const seconds = rounds.reduce((n, r) => n + r.seconds, 0);
+  const sorted = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  return { deliveriesPerSec: Math.round(deliveries / seconds), p50Ms: round(percentile(sorted, 50)), p99Ms: round(percentile(sorted, 99)) };
+}
+
+async function throughput(h: Harness, clients: number, messages: number, inFlight: number, pad: string): Promise<Round> {
+  h.latencies.length = 0;
+  const started = performance.now();
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < messages) {
+      next += 1;
+      await h.sender.sendToAll(payload(pad), { contentType: "text/plain" });
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  await waitFor(() => h.delivered() >= messages * clients, 60_000);
+  return { deliveries: messages * clients, seconds: (performance.now() - started) / 1000, latencies: [...h.latencies] };
+}
+
+async function latencyAtRate(h: Harness, clients: number, perSec: number, seconds: number, pad: string): Promise<Round> {
+  h.latencies.length = 0;
+  const total = perSec * seconds;
+  const interval = 1000 / perSec;
+  const started = performance.now();
+  const pending: Array<Promise<void>> = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + i * interval;
+    while (performance.now() < due) await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    pending.push(h.sender.sendToAll(payload(pad), { contentType: "text/plain" }));
+  }
+  await Promise.all(pending);
+  await waitFor(() => h.delivered() >= total * clients, 30_000);
+  return { deliveries: total * clients, seconds: (performance.now() - started) / 1000, latencies: [...h.latencies] };
+}
+
+export async function runScaleOutBench(
+  options: { clients?: number; messages?: number; inFlight?: number; ratePerSec?: number; seconds?: number; payloadBytes?: number; rounds?: number } = {},
+): Promise<ScaleOutBenchResult> {
+  const clients = options.clients ?? 50;
+  const messages = options.messages ?? 2000;
+  const inFlight = options.inFlight ?? 16;
+  // Moderate load: 50 broadcasts/s x 50 clients = 2,500 deliveries/s.
+  const ratePerSec = options.ratePerSec ?? 50;
+  const seconds = options.seconds ?? 8;
+  const payloadBytes = options.payloadBytes ?? 256;
+  const pad = "x".repeat(Math.max(0, payloadBytes - 40));
+
+  const redis = await startRedis();
+  const nodes: ServiceServer[] = [];
+  try {
+    for (let i = 0; i < 2; i++) {
+      nodes.push(await createServer({ port: 0, host: "127.0.0.1", backplane: new RedisBackplane({ url: redis.url, nodeId: `bench-${i}`, channelPrefix: "bench" }) }));
+    }
+    const [nodeA, nodeB] = nodes as [ServiceServer, ServiceServer];
+    // Both on node A's clients, each on its own hub: single node (REST on A) and cross-node
+    // (REST on B, through Redis). Rounds alternate so drifting machine load hits both alike.
+    const single = await scenario(nodeA, nodeA, "single", clients);
+    const cross = await scenario(nodeA, nodeB, "cross", clients);
+    await throughput(single.harness, clients, 200, inFlight, pad); // warm-up
+    await throughput(cross.harness, clients, 200, inFlight, pad);
+    const rounds = options.rounds ?? 4;
+    const tput = { single: [] as Round[], cross: [] as Round[] };
+    const lat = { single: [] as Round[], cross: [] as Round[] };
+    for (let r = 0; r < rounds; r++) {
+      tput.single.push(await throughput(single.harness, clients, Math.ceil(messages / rounds), inFlight, pad));
+      tput.cross.push(await throughput(cross.harness, clients, Math.ceil(messages / rounds), inFlight, pad));
+    }
+    for (let r = 0; r < rounds; r++) {
+      lat.single.push(await latencyAtRate(single.harness, clients, ratePerSec, seconds / rounds, pad));
+      lat.cross.push(await latencyAtRate(cross.harness, clients, ratePerSec, seconds / rounds, pad));
+    }
+    single.close();
+    cross.close();
+    const singleThroughput = summarize(tput.single);
+    const crossThroughput = summarize(tput.cross);
+    const singleLatency = summarize(lat.single);
+    const crossLatency = summarize(lat.cross);
+
+    const ratio = round(crossThroughput.deliveriesPerSec / singleThroughput.deliveriesPerSec);
+    const addedP99Ms = round(crossLatency.p99Ms - singleLatency.p99Ms);
+    const targets = { minThroughputRatio: 0.5, maxAddedP99Ms: 2 };
+    return {
+      name: "scale-out",
+      at: new Date().toISOString(),
+      clients,
+      throughput: { messages, inFlight, payloadBytes, single: singleThroughput, crossNode: crossThroughput, ratio },
+      latency: { messagesPerSec: ratePerSec, seconds, rounds, single: singleLatency, crossNode: crossLatency, addedP99Ms },
+      targets,
+      pass: { throughput: ratio >= targets.minThroughputRatio, latency: addedP99Ms <= targets.maxAddedP99Ms },
+    };
+  } finally {
+    await Promise.all(nodes.map((n) => n.close()));
+    redis.child.kill("SIGKILL");
+  }
+}
+
+export function writeScaleOutResult(result: ScaleOutBenchResult, dir = "bench/results"): string {
+  mkdirSync(dir, { recursive: true });
+  const file = `${dir}/scale-out.json`;
+  writeFileSync(file, `${JSON.stringify(result, null, 2)}\n`);
+  return file;
+}
+
+if (require.main === module) {
+  runScaleOutBench()
+    .then((result) => {
+      const file = writeScaleOutResult(result);
+      console.log(JSON.stringify(result, null, 2));
+      console.log(`written to ${file}`);
+      process.exit(0);
+    })
+    .catch((error: unknown) => {
+      console.error(`scale-out bench failed: ${(error as Error).message}`);
+      process.exit(1);
+    });
+}
