@@ -1,7 +1,12 @@
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { runInitSettings, upstreamFromCli } from "../../emulator/src/upstream/upstream-cli";
 import { loadSettingsFile } from "../../emulator/src/upstream/settings-file";
 
@@ -59,4 +64,42 @@ describe("--settings and --event-handler", () => {
     expect(built.upstream).toBeUndefined();
     expect(built.summary).toEqual([]);
   });
+});
+
+describe("npm run emulator -- --settings <file>", () => {
+  it("the CLI sends a connect event to the handler of the settings file, whose 403 reaches the client", async () => {
+    const seen: string[] = [];
+    const handler = http.createServer((req, res) => {
+      seen.push(`${req.method} ${req.url} ${req.headers["ce-type"] ?? ""}`.trim());
+      if (req.method === "OPTIONS") return void res.writeHead(200, { "WebHook-Allowed-Origin": "*" }).end();
+      res.writeHead(403).end("nope");
+    });
+    handler.listen(0, "127.0.0.1");
+    await new Promise((resolve) => handler.once("listening", resolve));
+    const file = join(dir, "settings.json");
+    await runInitSettings([file, "--hub", "chat", "--functions-url", `http://127.0.0.1:${(handler.address() as AddressInfo).port}`], () => {});
+
+    const child = spawn("node_modules/.bin/tsx", ["emulator/src/cli.ts", "--port", "0", "--quiet", "--settings", file], { stdio: ["ignore", "pipe", "pipe"] });
+    try {
+      const lines = await new Promise<string[]>((resolve, reject) => {
+        let out = "";
+        child.stdout.on("data", (chunk: Buffer) => {
+          out += chunk.toString();
+          const got = out.split("\n").filter((l) => l.length > 0);
+          if (got.length >= 2) resolve(got);
+        });
+        child.once("exit", (code) => reject(new Error(`CLI exited with ${code}`)));
+      });
+      const { url } = await new WebPubSubServiceClient(lines[1]!, "chat", { allowInsecureConnection: true }).getClientAccessToken({ userId: "u" });
+      const ws = new WebSocket(url);
+      const status = await new Promise<number>((resolve) => ws.on("unexpected-response", (_req, res) => resolve(res.statusCode ?? 0)));
+      expect(status).toBe(403);
+      expect(seen).toEqual(["OPTIONS /api/events/chat", "POST /api/events/chat azure.webpubsub.sys.connect"]);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
+      handler.closeAllConnections();
+      await new Promise((resolve) => handler.close(resolve));
+    }
+  }, 20_000);
 });
