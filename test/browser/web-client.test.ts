@@ -31,7 +31,10 @@ async function openClient(userId: string): Promise<Page> {
     const status = document.getElementById("connection-status")!;
     const seen: string[] = [];
     (window as unknown as { seenStates: string[] }).seenStates = seen;
-    new MutationObserver(() => seen.push(status.dataset.state ?? "")).observe(status, { attributes: true, attributeFilter: ["data-state"] });
+    new MutationObserver(() => {
+      const state = status.dataset.state ?? "";
+      if (seen[seen.length - 1] !== state) seen.push(state);
+    }).observe(status, { attributes: true, attributeFilter: ["data-state"] });
   });
   await page.getByLabel("User id", { exact: true }).fill(userId);
   return page;
