@@ -50,6 +50,10 @@ export class StackStartError extends Error {
   }
 }
 
+function isListenError(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const emulatorPort = options.emulatorPort ?? 8080;
   const functionsPort = options.functionsPort ?? 7071;
@@ -61,7 +65,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
     });
   } catch (error) {
-    throw new StackStartError("service", emulatorPort, error as NodeJS.ErrnoException);
+    if (isListenError(error)) throw new StackStartError("service", emulatorPort, error);
+    throw error;
   }
   let host: FunctionsHost;
   try {
@@ -75,7 +80,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
   } catch (error) {
     await service.close();
-    if ((error as NodeJS.ErrnoException).code) throw new StackStartError("functions", functionsPort, error as NodeJS.ErrnoException);
+    if (isListenError(error)) throw new StackStartError("functions", functionsPort, error);
     throw error;
   }
   let closing: Promise<void> | undefined;

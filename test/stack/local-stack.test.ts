@@ -18,9 +18,10 @@ interface Started {
   exit: Promise<number | null>;
 }
 
-function startStack(args: string[]): Started {
+function startStack(args: string[], extraEnv: Record<string, string> = {}): Started {
   const env = { ...process.env };
   for (const name of settingsNames) delete env[name];
+  Object.assign(env, extraEnv);
   const child = spawn(process.execPath, ["--import", "tsx", "host/start-cli.ts", "--settings", "local.settings.example.json", ...args], {
     cwd: root,
     env,
@@ -133,5 +134,23 @@ describe("a taken port", () => {
       `npm start: Port ${port} is already in use, so the local Web PubSub service cannot start. Stop whatever uses it, or pick another port: EMULATOR_PORT=<port> npm start, or npm start -- --emulator-port <port>.`,
     );
     expect(started.stdout()).toBe("");
+  });
+});
+
+describe("bad settings", () => {
+  it("stop the start with a message naming the setting, and free the service's port", async () => {
+    const started = startStack(["--functions-port", "0", "--emulator-port", "0"], { IdentityMode: "bogus" });
+    expect(await started.exit).toBe(1);
+    expect(started.stderr()).toMatch(/^npm start: App setting IdentityMode is "bogus"/m);
+    expect(started.stdout()).toBe("");
+  });
+
+  it.each([
+    [["--functions-port", "abc"], 'npm start: --functions-port (FUNCTIONS_PORT) must be a port number 0-65535, got "abc".'],
+    [["--emulator-port", "70000"], 'npm start: --emulator-port (EMULATOR_PORT) must be a port number 0-65535, got "70000".'],
+  ])("reject %j", async (args, message) => {
+    const started = startStack(args);
+    expect(await started.exit).toBe(1);
+    expect(started.stderr()).toContain(message);
   });
 });

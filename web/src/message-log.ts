@@ -23,6 +23,8 @@ export function appendMessage(list: HTMLElement, message: ReceivedMessage): void
   item.dataset.sender = message.sender;
   item.dataset.type = message.dataType;
   item.dataset.size = String(view.size);
+  // The columns have no header row; the label reads the entry as one sentence for screen readers.
+  item.setAttribute("aria-label", `${message.at.toLocaleTimeString()}, from ${message.sender}, ${message.dataType}, ${view.size} bytes: ${view.preview}`);
   const time = document.createElement("time");
   time.dateTime = message.at.toISOString();
   time.textContent = message.at.toLocaleTimeString();
