@@ -15,6 +15,7 @@ import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import WebSocket from "ws";
+import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "../emulator/src/backplane/backplane-envelope";
 import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
 import { createServer, type ServiceServer } from "../emulator/src/server";
 
@@ -31,8 +32,45 @@ export interface ScaleOutBenchResult {
   clients: number;
   throughput: { messages: number; inFlight: number; payloadBytes: number; single: ScaleOutScenarioResult; crossNode: ScaleOutScenarioResult; ratio: number };
   latency: { messagesPerSec: number; seconds: number; rounds: number; single: ScaleOutScenarioResult; crossNode: ScaleOutScenarioResult; addedP99Ms: number };
+  /** Encode+decode round trips per second of one delivery: the binary envelope vs JSON with base64 data. */
+  envelope: Array<{ payloadBytes: number; binaryOpsPerSec: number; jsonBase64OpsPerSec: number; binaryWireBytes: number; jsonBase64WireBytes: number }>;
   targets: { minThroughputRatio: number; maxAddedP99Ms: number };
   pass: { throughput: boolean; latency: boolean };
+}
+
+/** Why the envelope carries payload bytes raw: the alternative, measured on the same messages. */
+export function measureEnvelope(sizes: number[] = [256, 4096, 65_536]): ScaleOutBenchResult["envelope"] {
+  return sizes.map((payloadBytes) => {
+    const data = Uint8Array.from({ length: payloadBytes }, (_, i) => i % 251);
+    const message: BackplaneMessage = {
+      kind: "command",
+      origin: "bench-node",
+      hub: "bench",
+      command: { kind: "deliver", target: { kind: "group", group: "room", excluded: ["c1"] }, message: { from: "server", dataType: "binary", data } },
+    };
+    const jsonEncode = (): Buffer => {
+      const { data: raw, ...rest } = (message.command as Extract<typeof message.command, { kind: "deliver" }>).message;
+      return Buffer.from(JSON.stringify({ ...message, command: { ...message.command, message: { ...rest, data: Buffer.from(raw).toString("base64") } } }));
+    };
+    const jsonDecode = (wire: Buffer): unknown => {
+      const parsed = JSON.parse(wire.toString("utf8")) as { command: { message: { data: string } } };
+      return Buffer.from(parsed.command.message.data, "base64");
+    };
+    const opsPerSec = (fn: () => void): number => {
+      for (let i = 0; i < 200; i++) fn();
+      const iterations = Math.max(200, Math.floor(20_000_000 / (payloadBytes + 500)));
+      const started = performance.now();
+      for (let i = 0; i < iterations; i++) fn();
+      return Math.round(iterations / ((performance.now() - started) / 1000));
+    };
+    return {
+      payloadBytes,
+      binaryOpsPerSec: opsPerSec(() => decodeBackplaneMessage(encodeBackplaneMessage(message))),
+      jsonBase64OpsPerSec: opsPerSec(() => jsonDecode(jsonEncode())),
+      binaryWireBytes: encodeBackplaneMessage(message).length,
+      jsonBase64WireBytes: jsonEncode().length,
+    };
+  });
 }
 
 async function freePort(): Promise<number> {
@@ -212,6 +250,7 @@ export async function runScaleOutBench(
       clients,
       throughput: { messages, inFlight, payloadBytes, single: singleThroughput, crossNode: crossThroughput, ratio },
       latency: { messagesPerSec: ratePerSec, seconds, rounds, single: singleLatency, crossNode: crossLatency, addedP99Ms },
+      envelope: measureEnvelope(),
       targets,
       pass: { throughput: ratio >= targets.minThroughputRatio, latency: addedP99Ms <= targets.maxAddedP99Ms },
     };

@@ -35,10 +35,14 @@ export function encodeBackplaneMessage(message: BackplaneMessage): Buffer {
     const { data: _data, ...withoutData } = message.command.message;
     headerMessage = { ...message, command: { ...message.command, message: withoutData as OutboundData } };
   }
-  const header = Buffer.from(JSON.stringify({ v: VERSION, m: headerMessage } satisfies WireHeader), "utf8");
-  const prefix = Buffer.allocUnsafe(HEADER_LENGTH_BYTES);
-  prefix.writeUInt32BE(header.length, 0);
-  return payload ? Buffer.concat([prefix, header, payload]) : Buffer.concat([prefix, header]);
+  const header = JSON.stringify({ v: VERSION, m: headerMessage } satisfies WireHeader);
+  const headerLength = Buffer.byteLength(header, "utf8");
+  // One allocation for the whole frame.
+  const wire = Buffer.allocUnsafe(HEADER_LENGTH_BYTES + headerLength + (payload?.byteLength ?? 0));
+  wire.writeUInt32BE(headerLength, 0);
+  wire.write(header, HEADER_LENGTH_BYTES, "utf8");
+  if (payload) wire.set(payload, HEADER_LENGTH_BYTES + headerLength);
+  return wire;
 }
 
 export class MalformedBackplaneMessage extends Error {
