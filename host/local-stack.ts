@@ -1,10 +1,14 @@
 /**
  * The whole local stack in one process: the local Web PubSub service (`emulator/`) and the
- * functions host serving the route table, with the functions pointed at that service.
+ * functions host serving the route table, with the functions pointed at that service (and,
+ * with `events`, the service's event handler pointed at the functions' events trigger).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
+import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
 import { createServer as createService, type ServiceServer } from "../emulator/src/server";
-import type { ServiceLogger } from "../emulator/src/options";
+import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream-dispatcher";
+import type { UpstreamDispatcher } from "../emulator/src/upstream/upstream-dispatcher";
+import { parseEventHandlerOption, settingsFromHandlers } from "../emulator/src/upstream/upstream-settings";
 import type { RouteDefinition } from "../functions/route-table-types";
 import { createFunctionsHost, type FunctionsHost } from "./functions-host";
 import type { CorsSettings } from "./cors-policy";
@@ -16,17 +20,22 @@ export interface LocalStackOptions {
   functionsPort?: number;
   /** @default 8080 */
   emulatorPort?: number;
-  /** Access key of the local service (and so of the connection string the functions use). */
+  /** Access key of the local service (and so of the connection string the functions use). @default DEFAULT_ACCESS_KEY */
   accessKey?: string;
   functionKeys?: readonly string[];
   cors?: Partial<CorsSettings>;
+  /**
+   * Send every hub's events (connect, connected, disconnected, user events) to the functions'
+   * `/api/events/{hub}` trigger, as an Azure event handler would. @default false
+   */
+  events?: boolean;
   hostLogger?: HostLogger;
   serviceLogger?: ServiceLogger;
   /**
-   * Called once the service listens, before the functions host starts: the CLI points the
-   * functions' settings at `connectionString` here and validates them.
+   * Called once both listen: the CLI points the functions' settings at `connectionString` here
+   * and validates them (a throw stops the stack). The functions read settings on first use.
    */
-  beforeFunctionsStart?(service: { url: string; connectionString: string }): void;
+  configureFunctions?(service: { url: string; connectionString: string }): void;
 }
 
 export interface LocalStack {
@@ -35,10 +44,12 @@ export interface LocalStack {
   /** Base URL of the triggers, e.g. `http://localhost:7071/api`. */
   readonly functionsBaseUrl: string;
   readonly webPageUrl: string;
+  /** Where the service sends events, when `events` is on. */
+  readonly eventHandlerUrl: string | undefined;
   close(): Promise<void>;
 }
 
-/** Which part of the stack could not start, so the CLI can name the port and its setting. */
+/** Which part of the stack could not listen, so the CLI can name the port and its setting. */
 export class StackStartError extends Error {
   override readonly name = "StackStartError";
   constructor(
@@ -54,23 +65,19 @@ function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
 
+function eventsDispatcher(eventHandlerUrl: string, accessKey: string, serviceHost: () => string, log: (line: string) => void): UpstreamDispatcher {
+  const settings = settingsFromHandlers([parseEventHandlerOption(`*=${eventHandlerUrl}`)]);
+  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log });
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const emulatorPort = options.emulatorPort ?? 8080;
   const functionsPort = options.functionsPort ?? 7071;
-  let service: ServiceServer;
-  try {
-    service = await createService({
-      port: emulatorPort,
-      ...(options.accessKey ? { accessKey: options.accessKey } : {}),
-      ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
-    });
-  } catch (error) {
-    if (isListenError(error)) throw new StackStartError("service", emulatorPort, error);
-    throw error;
-  }
+  const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
+
+  // The functions host listens first, so the service's event handler URL can name its real port.
   let host: FunctionsHost;
   try {
-    options.beforeFunctionsStart?.({ url: service.url, connectionString: service.connectionString });
     host = await createFunctionsHost({
       routes: options.routes,
       port: functionsPort,
@@ -79,16 +86,44 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       ...(options.hostLogger ? { logger: options.hostLogger } : {}),
     });
   } catch (error) {
-    await service.close();
     if (isListenError(error)) throw new StackStartError("functions", functionsPort, error);
     throw error;
   }
+
+  const eventHandlerUrl = options.events ? `${host.url}/api/events/{hub}` : undefined;
+  let serviceHost = `localhost:${emulatorPort}`;
+  let service: ServiceServer;
+  try {
+    const upstream = eventHandlerUrl
+      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line))
+      : undefined;
+    service = await createService({
+      port: emulatorPort,
+      accessKey,
+      ...(upstream ? { upstream } : {}),
+      ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
+    });
+    serviceHost = new URL(service.url).host;
+  } catch (error) {
+    await host.close();
+    if (isListenError(error)) throw new StackStartError("service", emulatorPort, error);
+    throw error;
+  }
+
   let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => (closing ??= Promise.allSettled([host.close(), service.close()]).then(() => undefined));
+  try {
+    options.configureFunctions?.({ url: service.url, connectionString: service.connectionString });
+  } catch (error) {
+    await close();
+    throw error;
+  }
   return {
     serviceUrl: service.url,
     connectionString: service.connectionString,
     functionsBaseUrl: `${host.url}/api`,
     webPageUrl: `${host.url}/api/web/`,
-    close: () => (closing ??= Promise.allSettled([host.close(), service.close()]).then(() => undefined)),
+    eventHandlerUrl,
+    close,
   };
 }

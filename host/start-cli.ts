@@ -5,6 +5,7 @@
  *   EMULATOR_PORT / --emulator-port (default 8080)
  *   FUNCTION_KEYS / --function-key (comma-separated / repeatable; unset = keys not enforced)
  *   --settings PATH (default ./local.settings.json, falling back to local.settings.example.json)
+ *   --events: the service sends every hub's events to the functions' /api/events/{hub} trigger
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -15,7 +16,7 @@ import { isLocalEndpoint, parseConnectionString } from "../shared/connection-str
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 
-const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--verbose]
+const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
 
 class CliError extends Error {}
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       "emulator-port": { type: "string" },
       "function-key": { type: "string", multiple: true },
       settings: { type: "string" },
+      events: { type: "boolean", default: false },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -109,7 +111,8 @@ async function main(): Promise<void> {
         warn: (message) => console.error(`[service] warning: ${message}`),
         error: (message) => console.error(`[service] error: ${message}`),
       },
-      beforeFunctionsStart: (service) => {
+      events: values.events,
+      configureFunctions: (service) => {
         if (target.useLocal) env.WebPubSubConnectionString = service.connectionString;
         loadAppConfig();
       },
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
   Function base URL:  ${stack.functionsBaseUrl}
   Service:            ${stack.serviceUrl}
   Connection string:  ${stack.connectionString}`);
+  if (stack.eventHandlerUrl) console.log(`  Event handler:      ${stack.eventHandlerUrl} (every hub)`);
   if (!target.useLocal) console.log(`  Note: the functions use the configured service ${target.endpoint}, not the local one.`);
   if (functionKeys.length > 0) console.log(`  Function keys are required for non-anonymous triggers (${functionKeys.length} configured).`);
   console.log("Press Ctrl-C to stop.");

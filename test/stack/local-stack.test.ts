@@ -154,3 +154,37 @@ describe("bad settings", () => {
     expect(started.stderr()).toContain(message);
   });
 });
+
+describe("npm start --events", () => {
+  let stack: Started;
+  afterAll(async () => {
+    if (stack.child.exitCode === null) {
+      stack.child.kill("SIGINT");
+      expect(await stack.exit).toBe(0);
+    }
+  });
+
+  it("sends the service's events to the functions' events trigger: an echo event comes back", async () => {
+    stack = startStack(["--functions-port", "0", "--emulator-port", "0", "--events"]);
+    const [, functionsBase] = (await waitForOutput(stack, /Function base URL: +(\S+)\n[\s\S]*Event handler: +(\S+) \(every hub\)\n[\s\S]*Press Ctrl-C/)) as unknown as string[];
+    expect(stack.stdout()).toContain(`Event handler:      ${functionsBase}/events/{hub} (every hub)`);
+    const { url } = (await (await fetch(`${functionsBase}/negotiate?userId=eve`)).json()) as { url: string };
+    const socket = new WebSocket(url, "json.webpubsub.azure.v1");
+    const frames: unknown[] = [];
+    await new Promise<void>((resolve) => {
+      socket.on("message", (data) => {
+        const frame = JSON.parse(data.toString()) as { type: string; connectionId?: string };
+        frames.push(frame.type === "system" ? { type: "system", event: "connected" } : frame);
+        if (frame.type === "system") socket.send(JSON.stringify({ type: "event", event: "echo", dataType: "text", data: "ping", ackId: 1 }));
+        if (frame.type === "ack") resolve();
+      });
+    });
+    expect(frames).toEqual([
+      { type: "system", event: "connected" },
+      { type: "message", from: "server", dataType: "text", data: "ping" },
+      { type: "ack", ackId: 1, success: true },
+    ]);
+    socket.close();
+    await once(socket, "close");
+  });
+});
