@@ -187,4 +187,34 @@ describe.skipIf(!chromiumPath)("web test client in chromium", () => {
     expect((await messages(bob)).slice(before + 1)).toEqual([{ sender: "server", type: "text", size: "14", data: "after recovery" }]);
     await bob.screenshot({ path: join(screenshots, "bob-recovered.png"), fullPage: true });
   });
+
+  it("is operable by label and keyboard: every control is labelled, the log is live", async () => {
+    const unlabelled = await alice.evaluate(() =>
+      Array.from(document.querySelectorAll("input, select, textarea")).filter((control) => (control as HTMLInputElement).labels?.length === 0).map((control) => control.id),
+    );
+    expect(unlabelled).toEqual([]);
+    expect(await alice.locator("#messages").getAttribute("role")).toBe("log");
+    expect(await alice.locator("#messages").getAttribute("aria-live")).toBe("polite");
+    expect(await alice.locator("#errors").getAttribute("role")).toBe("alert");
+    // Keyboard only: focus the message box, type, and submit with Enter on the Send button.
+    await alice.getByLabel("Send to", { exact: true }).selectOption("user");
+    await alice.getByLabel("User id or group", { exact: true }).fill("bob");
+    await alice.getByLabel("Pad with spaces to bytes (optional)", { exact: true }).fill("");
+    await alice.getByLabel("Message", { exact: true }).fill("typed");
+    await alice.getByRole("button", { name: "Send", exact: true }).focus();
+    const before = (await messages(bob)).length;
+    await alice.keyboard.press("Enter");
+    await waitForMessages(bob, before + 1);
+    expect((await messages(bob)).at(-1)).toEqual({ sender: "server", type: "text", size: "5", data: "typed" });
+  });
+
+  it("disconnects on request without trying to recover", async () => {
+    await bob.getByRole("button", { name: "Disconnect", exact: true }).click();
+    await bob.waitForSelector("#connection-status[data-state=disconnected]");
+    await bob.evaluate(() => ((window as unknown as { seenStates: string[] }).seenStates.length = 0));
+    await send(alice, "user", "bob", "text", "nobody home");
+    await alice.waitForSelector("#send-status:text-is('Sent 11 bytes of text to user bob.')");
+    expect(await bob.evaluate(() => (window as unknown as { seenStates: string[] }).seenStates)).toEqual([]);
+    expect(await bob.getByRole("button", { name: "Connect", exact: true }).isEnabled()).toBe(true);
+  });
 });
