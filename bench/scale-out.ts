@@ -1,6 +1,8 @@
 /**
  * Scale-out benchmark (issue 6): what the Redis backplane costs.
  *
+ * Each node runs in its own process (bench/scale-out-node.ts), as pods would; clients and the
+ * REST sender share this process.
  *   throughput: C raw clients on node A; REST broadcasts with K in flight, sent to node A
  *               itself (single node) or to node B (cross-node, through Redis). deliveries/s.
  *   latency:    both paths interleaved tick by tick at a moderate fixed rate; per-delivery
@@ -8,16 +10,16 @@
  * Targets: cross-node >= 50% of single-node deliveries/s; added p99 <= 2 ms.
  * Writes bench/results/scale-out.json. Run: `npx tsx bench/scale-out.ts` (or via `npm run bench`).
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import WebSocket from "ws";
 import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "../emulator/src/backplane/backplane-envelope";
-import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
-import { createServer, type ServiceServer } from "../emulator/src/server";
+import type { ScaleOutNodeReady } from "./scale-out-node";
 
 
 export interface ScaleOutScenarioResult {
@@ -103,8 +105,30 @@ async function startRedis(): Promise<{ url: string; child: ChildProcess }> {
   throw new Error("redis-server did not start");
 }
 
+/** A service node in its own process (bench/scale-out-node.ts), like one pod. */
+interface NodeProcess {
+  child: ChildProcess;
+  connectionString: string;
+}
+
+async function startNode(redisUrl: string, nodeId: string): Promise<NodeProcess> {
+  const child = fork(join(__dirname, "scale-out-node.ts"), [redisUrl, nodeId], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const ready = await new Promise<ScaleOutNodeReady>((resolve, reject) => {
+    child.once("message", (m: ScaleOutNodeReady) => resolve(m));
+    child.once("exit", (code) => reject(new Error(`bench node ${nodeId} exited with ${code}`)));
+  });
+  return { child, connectionString: ready.connectionString };
+}
+
+async function stopNode(node: NodeProcess): Promise<void> {
+  if (node.child.exitCode !== null) return;
+  const exited = once(node.child, "exit");
+  node.child.disconnect();
+  await exited;
+}
+
 /** Raw WebSocket clients (no subprotocol): the cheapest receivers, so the service is what is measured. */
-async function connectClients(node: ServiceServer, hub: string, count: number, onMessage: (sentAt: number) => void): Promise<WebSocket[]> {
+async function connectClients(node: NodeProcess, hub: string, count: number, onMessage: (sentAt: number) => void): Promise<WebSocket[]> {
   const tokens = new WebPubSubServiceClient(node.connectionString, hub, { allowInsecureConnection: true });
   const sockets: WebSocket[] = [];
   for (let i = 0; i < count; i++) {
@@ -135,7 +159,7 @@ interface Harness {
 }
 
 /** Clients of their own hub on `receiver`; broadcasts sent through `via`'s REST API. */
-async function scenario(receiver: ServiceServer, via: ServiceServer, hub: string, clients: number): Promise<{ harness: Harness; close: () => void }> {
+async function scenario(receiver: NodeProcess, via: NodeProcess, hub: string, clients: number): Promise<{ harness: Harness; close: () => void }> {
   const latencies: number[] = [];
   const sockets = await connectClients(receiver, hub, clients, (sentAt) => latencies.push(performance.now() - sentAt));
   const sender = new WebPubSubServiceClient(via.connectionString, hub, { allowInsecureConnection: true });
@@ -217,12 +241,10 @@ export async function runScaleOutBench(
   const pad = "x".repeat(Math.max(0, payloadBytes - 40));
 
   const redis = await startRedis();
-  const nodes: ServiceServer[] = [];
+  const nodes: NodeProcess[] = [];
   try {
-    for (let i = 0; i < 2; i++) {
-      nodes.push(await createServer({ port: 0, host: "127.0.0.1", backplane: new RedisBackplane({ url: redis.url, nodeId: `bench-${i}`, channelPrefix: "bench" }) }));
-    }
-    const [nodeA, nodeB] = nodes as [ServiceServer, ServiceServer];
+    for (let i = 0; i < 2; i++) nodes.push(await startNode(redis.url, `bench-${i}`));
+    const [nodeA, nodeB] = nodes as [NodeProcess, NodeProcess];
     // Both on node A's clients, each on its own hub: single node (REST on A) and cross-node
     // (REST on B, through Redis). Rounds alternate so drifting machine load hits both alike.
     const single = await scenario(nodeA, nodeA, "single", clients);
@@ -260,7 +282,7 @@ export async function runScaleOutBench(
       pass: { throughput: ratio >= targets.minThroughputRatio, latency: addedP99Ms <= targets.maxAddedP99Ms },
     };
   } finally {
-    await Promise.all(nodes.map((n) => n.close()));
+    await Promise.all(nodes.map(stopNode));
     redis.child.kill("SIGKILL");
   }
 }
