@@ -3,79 +3,12 @@ import Redis from "ioredis";
 import type { ClusterAnswer, ClusterCommand, ClusterQuery } from "../cluster/commands";
 import type { Backplane, BackplaneNode } from "./backplane";
 import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "./backplane-envelope";
+import { describeRedisUrl, resolveRedisBackplaneOptions, type ResolvedRedisBackplaneOptions, type RedisBackplaneOptions } from "./redis-backplane-options";
 
-/**
- * Where the backplane says that its link is up again. Link failures go to `onError` listeners
- * instead (the service logs them as "backplane: …" and counts them), so each is said once.
- */
-export interface BackplaneLogger {
-  info(message: string): void;
-  warn(message: string): void;
-}
+export { describeRedisUrl, type BackplaneLogger, type RedisBackplaneOptions } from "./redis-backplane-options";
 
-export interface RedisBackplaneOptions {
-  /** `redis://[user:password@]host:port[/db]`; the password is never logged. */
-  url: string;
-  /** Unique id of this node. @default a random UUID */
-  nodeId?: string;
-  /** Prefix of every channel name, so several clusters can share one Redis. @default "wps" */
-  channelPrefix?: string;
-  /** How long a query waits for the nodes that received it. @default 500 */
-  queryTimeoutMs?: number;
-  /** How long a membership or close command waits for the other nodes to confirm it. @default 1000 */
-  applyTimeoutMs?: number;
-  /** Upper bound of the reconnect back-off, which starts at 50 ms and doubles. @default 500 */
-  maxReconnectDelayMs?: number;
-  /** How long `attach` waits for the first connection. @default 5000 */
-  connectTimeoutMs?: number;
-  /** @default silent */
-  logger?: BackplaneLogger;
-}
-
-type ResolvedOptions = Readonly<Required<Omit<RedisBackplaneOptions, "logger">> & { logger: BackplaneLogger }>;
-
+// A socket error is followed by the close that reports the outage.
 const SOCKET_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
-
-const silentLogger: BackplaneLogger = { info() {}, warn() {} };
-
-function resolveOptions(options: RedisBackplaneOptions): ResolvedOptions {
-  let parsed: URL;
-  try {
-    parsed = new URL(options.url);
-  } catch {
-    throw new TypeError("RedisBackplane: `url` must be a redis:// or rediss:// URL");
-  }
-  if (parsed.protocol !== "redis:" && parsed.protocol !== "rediss:") {
-    throw new TypeError(`RedisBackplane: \`url\` must use redis:// or rediss://, got ${parsed.protocol}//`);
-  }
-  const positive = (name: keyof RedisBackplaneOptions, value: number | undefined, fallback: number): number => {
-    if (value === undefined) return fallback;
-    if (!Number.isFinite(value) || value <= 0) throw new RangeError(`RedisBackplane: \`${name}\` must be a positive number of milliseconds`);
-    return value;
-  };
-  const nodeId = options.nodeId ?? randomUUID();
-  if (nodeId.length === 0) throw new TypeError("RedisBackplane: `nodeId` must not be empty");
-  const channelPrefix = options.channelPrefix ?? "wps";
-  if (channelPrefix.length === 0 || channelPrefix.includes(":")) {
-    throw new TypeError("RedisBackplane: `channelPrefix` must be a non-empty string without ':'");
-  }
-  return Object.freeze({
-    url: options.url,
-    nodeId,
-    channelPrefix,
-    queryTimeoutMs: positive("queryTimeoutMs", options.queryTimeoutMs, 500),
-    applyTimeoutMs: positive("applyTimeoutMs", options.applyTimeoutMs, 1000),
-    maxReconnectDelayMs: positive("maxReconnectDelayMs", options.maxReconnectDelayMs, 500),
-    connectTimeoutMs: positive("connectTimeoutMs", options.connectTimeoutMs, 5000),
-    logger: options.logger ?? silentLogger,
-  });
-}
-
-/** Where the Redis server is, for log lines: host and port only, never credentials. */
-export function describeRedisUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.hostname}:${parsed.port || "6379"}`;
-}
 
 /** Replies (answers, confirmations) expected from the nodes that received one publication. */
 interface PendingReplies<T> {
@@ -99,7 +32,7 @@ interface PendingReplies<T> {
  */
 export class RedisBackplane implements Backplane {
   readonly nodeId: string;
-  private readonly options: ResolvedOptions;
+  private readonly options: ResolvedRedisBackplaneOptions;
   private readonly where: string;
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
@@ -117,7 +50,7 @@ export class RedisBackplane implements Backplane {
   private connectedOnce = false;
 
   constructor(options: RedisBackplaneOptions) {
-    this.options = resolveOptions(options);
+    this.options = resolveRedisBackplaneOptions(options);
     this.nodeId = this.options.nodeId;
     this.where = describeRedisUrl(this.options.url);
     const connectionOptions = {
