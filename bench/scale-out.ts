@@ -8,7 +8,7 @@
  *   latency:    both paths interleaved tick by tick at a moderate fixed rate; per-delivery
  *               latency (send call to frame arrival, one clock); "added p99" = cross - single.
  * Targets: cross-node >= 50% of single-node deliveries/s; added p99 <= 2 ms.
- * Writes bench/results/scale-out.json. Run: `npx tsx bench/scale-out.ts` (or via `npm run bench`).
+ * Writes bench/results/scale-out.json. Run: `npx tsx bench/scale-out.ts [--quick]` (or via `npm run bench`).
  */
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
@@ -295,7 +295,8 @@ export function writeScaleOutResult(result: ScaleOutBenchResult, dir = "bench/re
 }
 
 if (require.main === module) {
-  runScaleOutBench()
+  const quick = process.argv.includes("--quick");
+  runScaleOutBench(quick ? { messages: 800, seconds: 4 } : {})
     .then((result) => {
       const file = writeScaleOutResult(result);
       console.log(JSON.stringify(result, null, 2));
