@@ -1,0 +1,62 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+const CLI = join(__dirname, "../../emulator/src/cli.ts");
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+function startCli(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  children.push(child);
+  let out = "";
+  let err = "";
+  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function lines(read: () => string, count: number): Promise<string[]> {
+  const deadline = Date.now() + 20_000;
+  while (read().split("\n").filter(Boolean).length < count) {
+    if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(read())}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return read().split("\n").filter(Boolean);
+}
+
+describe("npm run emulator", () => {
+  it("prints the URL and the connection string on port 0, serves health, exits 0 on SIGINT", async () => {
+    const cli = startCli(["--port", "0", "--access-key", "CLI-KEY-0123456789-0123456789-0123456789", "--quiet"]);
+    const [url, connectionString] = await lines(cli.stdout, 2);
+    expect(url).toMatch(/^http:\/\/localhost:\d+$/);
+    expect(connectionString).toBe(`Endpoint=${url};AccessKey=CLI-KEY-0123456789-0123456789-0123456789;Version=1.0;`);
+    expect((await fetch(`${url}/api/health`)).status).toBe(200);
+    cli.child.kill("SIGINT");
+    expect(await cli.exited).toBe(0);
+  });
+
+  it("says the port is taken in one line and exits 1", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, resolve));
+    const port = (blocker.address() as net.AddressInfo).port;
+    try {
+      const cli = startCli(["--port", String(port)]);
+      expect(await cli.exited).toBe(1);
+      expect(cli.stdout()).toBe("");
+      expect(cli.stderr().split("\n").filter((l) => l && !l.startsWith("npm warn"))).toEqual([`Port ${port} is already in use; pick another with --port.`]);
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("rejects a bad flag value with a clear message and exit 1", async () => {
+    const cli = startCli(["--port", "eighty"]);
+    expect(await cli.exited).toBe(1);
+    expect(cli.stderr()).toContain('--port must be a non-negative integer, got "eighty"');
+  });
+});
