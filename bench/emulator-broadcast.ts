@@ -210,10 +210,12 @@ async function emulatorSendToGroup(clients: number, messages: number) {
   await warmedUp;
   const finished = receivers.expect((clients / groups) * messages);
   const started = performance.now();
+  const members = clients / groups;
   for (let i = 0; i < messages; i++) {
+    // Same flow control as the REST runs: about IN_FLIGHT_DELIVERIES deliveries outstanding.
+    while (i * members - receivers.received > IN_FLIGHT_DELIVERIES) await new Promise((r) => setImmediate(r));
     receivers.publishedAt.set(i, performance.now());
     ws.send(frame(i, `g${i % groups}`));
-    if (i % 50 === 49) await new Promise((r) => setImmediate(r));
   }
   await finished;
   const result = { groups, membersPerGroup: clients / groups, ...summarise(`emulator sendToGroup ${clients}`, clients, messages, receivers, performance.now() - started) };
