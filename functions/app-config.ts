@@ -1,13 +1,20 @@
-import type { AppConfig } from "../shared/config";
+import type { AppConfig, SettingsRecord } from "../shared/config";
 import { parseConfig } from "../shared/config";
+import { parseEventsConfig, type EventsConfig } from "../shared/events-config";
 import { createServiceClient } from "../shared/service-client";
 import type { TriggerDeps } from "./trigger-deps";
 
 let deps: TriggerDeps | undefined;
+let eventsConfig: EventsConfig | undefined;
+
+/** The app's one read of `process.env`; every setting below is parsed from it. */
+function appSettings(): SettingsRecord {
+  return process.env;
+}
 
 /**
- * The app's one read of `process.env`: validated on first use (and at start by `index.ts`),
- * then kept. Throws an `AppError("InvalidSetting")` whose message names the bad setting.
+ * The app's config: validated on first use (and at start by `index.ts`), then kept.
+ * Throws an `AppError("InvalidSetting")` whose message names the bad setting.
  */
 export function loadAppConfig(): AppConfig {
   return appDeps().config;
@@ -16,8 +23,17 @@ export function loadAppConfig(): AppConfig {
 /** Config plus the service client every trigger shares. */
 export function appDeps(): TriggerDeps {
   if (!deps) {
-    const config = parseConfig(process.env);
+    const config = parseConfig(appSettings());
     deps = Object.freeze({ config, service: createServiceClient(config) });
   }
   return deps;
+}
+
+/**
+ * The `events` trigger's two settings, on top of `config`: validated on first use, then kept.
+ * Throws an `AppError("InvalidSetting")` whose message names the bad setting.
+ */
+export function loadEventsConfig(config: Pick<AppConfig, "endpoint" | "accessKey">): EventsConfig {
+  eventsConfig ??= parseEventsConfig(appSettings(), config);
+  return eventsConfig;
 }

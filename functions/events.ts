@@ -9,7 +9,7 @@ import { AppError, toErrorResponse } from "../shared/errors";
 import type { EventsConfig } from "../shared/events-config";
 import { maxMessageBytes } from "../shared/limits";
 import { createServiceClient } from "../shared/service-client";
-import { loadEventsConfig } from "./events-config";
+import { loadEventsConfig } from "./app-config";
 import { callService, defineRoute, guarded } from "./http-trigger";
 import type { RouteDefinition } from "./route-table-types";
 import type { TriggerDeps } from "./trigger-deps";
@@ -21,7 +21,7 @@ const chatEvents = new Set(["message", "chat"]);
  * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler (spec §e). Point the
  * service's URL template here (`…/api/events/{hub}`; on Azure add `?code=<function key>`).
  */
-export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = loadEventsConfig(deps)): HttpHandler {
+export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = loadEventsConfig(deps.config)): HttpHandler {
   const services = new Map<string, WebPubSubServiceClient>([[deps.config.hub.toLowerCase(), deps.service]]);
   const serviceFor = (hub: string): WebPubSubServiceClient => {
     let service = services.get(hub.toLowerCase());
