@@ -1,32 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ServiceServer } from "../../emulator/src/server";
+import { describe, expect, it } from "vitest";
 import { createBroadcastHandler } from "../../functions/broadcast";
 import { createSendHandler } from "../../functions/send";
-import type { TriggerDeps } from "../../functions/trigger-deps";
-import { connectClient, startService } from "./support/live-service";
-import type { LiveClient } from "./support/live-service";
+import { startService, useLiveService } from "./support/live-service";
 import { invoke } from "./support/trigger-harness";
 
-let server: ServiceServer;
-let deps: TriggerDeps;
-let clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  ({ server, deps } = await startService());
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  for (const live of clients) live.client.stop();
-  clients = [];
-});
-
-async function connect(userId: string, groups: string[] = []): Promise<LiveClient> {
-  const live = await connectClient(deps, userId, groups);
-  clients.push(live);
-  return live;
-}
+const suite = useLiveService();
+const connect = suite.connect;
 
 /**
  * Broadcasts a marker and waits until every client has it: messages to one connection arrive in
@@ -34,14 +13,14 @@ async function connect(userId: string, groups: string[] = []): Promise<LiveClien
  */
 async function settle(): Promise<void> {
   const marker = `marker-${Math.random()}`;
-  const result = await invoke(createBroadcastHandler(deps), { method: "POST", path: "/api/broadcast", headers: { "content-type": "text/plain" }, body: marker });
+  const result = await invoke(createBroadcastHandler(suite.deps), { method: "POST", path: "/api/broadcast", headers: { "content-type": "text/plain" }, body: marker });
   expect(result.status).toBe(202);
-  await Promise.all(clients.map((live) => live.waitFor((message) => message.data === marker)));
-  for (const live of clients) live.received.splice(live.received.findIndex((message) => message.data === marker), 1);
+  await Promise.all(suite.clients.map((live) => live.waitFor((message) => message.data === marker)));
+  for (const live of suite.clients) live.received.splice(live.received.findIndex((message) => message.data === marker), 1);
 }
 
 function post(path: string, contentType: string, body: string | Uint8Array) {
-  const handler = path.startsWith("/api/broadcast") ? createBroadcastHandler(deps) : createSendHandler(deps);
+  const handler = path.startsWith("/api/broadcast") ? createBroadcastHandler(suite.deps) : createSendHandler(suite.deps);
   return invoke(handler, { method: "POST", path, headers: { "content-type": contentType }, body });
 }
 
@@ -123,7 +102,7 @@ describe("service failures come back as 502", () => {
 
   it("maps a rejected access key to 502 ServiceError with the service's 401 code", async () => {
     const { makeDeps, connectionStringFor } = await import("./support/trigger-harness");
-    const wrongKey = makeDeps({ WebPubSubConnectionString: connectionStringFor(server.url, "a-different-access-key-of-44-characters-xxx") });
+    const wrongKey = makeDeps({ WebPubSubConnectionString: connectionStringFor(suite.server.url, "a-different-access-key-of-44-characters-xxx") });
     const result = await invoke(createSendHandler(wrongKey), { method: "POST", path: "/api/send?userId=u", headers: { "content-type": "text/plain" }, body: "x" });
     expect(result.status).toBe(502);
     expect(result.body).toMatchObject({ code: "ServiceError", serviceStatus: 401, serviceCode: "InvalidToken" });

@@ -1,6 +1,5 @@
 import type { HttpHandler } from "@azure/functions";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { ServiceServer } from "../../emulator/src/server";
+import { describe, expect, it } from "vitest";
 import { createAllConnectionsHandler } from "../../functions/all-connections";
 import { createConnectionHandler } from "../../functions/connection";
 import { createConnectionGroupsHandler } from "../../functions/connection-groups";
@@ -12,33 +11,14 @@ import { createUserHandler } from "../../functions/user";
 import { createUserConnectionsHandler } from "../../functions/user-connections";
 import { createUserGroupsHandler } from "../../functions/user-groups";
 import type { TriggerDeps } from "../../functions/trigger-deps";
-import { connectClient, startService } from "./support/live-service";
-import type { LiveClient } from "./support/live-service";
+import { useLiveService } from "./support/live-service";
 import { invoke } from "./support/trigger-harness";
 
-let server: ServiceServer;
-let deps: TriggerDeps;
-let clients: LiveClient[] = [];
-
-beforeAll(async () => {
-  ({ server, deps } = await startService());
-});
-afterAll(async () => {
-  await server.close();
-});
-afterEach(async () => {
-  for (const live of clients) live.client.stop();
-  clients = [];
-});
-
-async function connect(userId: string, groups: string[] = []): Promise<LiveClient> {
-  const live = await connectClient(deps, userId, groups);
-  clients.push(live);
-  return live;
-}
+const suite = useLiveService();
+const connect = suite.connect;
 
 function call(create: (deps: TriggerDeps) => HttpHandler, method: string, params: Record<string, string>, query = "") {
-  return invoke(create(deps), { method, path: `/api/x${query}`, params });
+  return invoke(create(suite.deps), { method, path: `/api/x${query}`, params });
 }
 
 const status = async (promise: ReturnType<typeof call>) => (await promise).status;

@@ -1,5 +1,6 @@
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import type { OnGroupDataMessageArgs, OnServerDataMessageArgs } from "@azure/web-pubsub-client";
+import { afterAll, afterEach, beforeAll } from "vitest";
 import { createServer } from "../../../emulator/src/server";
 import type { ServiceServer } from "../../../emulator/src/server";
 import { createNegotiateHandler } from "../../../functions/negotiate";
@@ -29,6 +30,48 @@ export async function startService(settings: Record<string, string> = {}): Promi
   const server = await createServer({ port: 0 });
   const deps = makeDeps({ WebPubSubConnectionString: server.connectionString, AllowedGroups: "*", ...settings });
   return { server, deps };
+}
+
+/** A suite's local service, and the clients its current test has connected. */
+export interface LiveSuite {
+  readonly server: ServiceServer;
+  readonly deps: TriggerDeps;
+  /** Clients connected by `connect` in the current test; stopped after it. */
+  readonly clients: readonly LiveClient[];
+  readonly connect: (userId: string, groups?: string[]) => Promise<LiveClient>;
+}
+
+/** Starts the local service for the calling suite and stops each test's clients after it. */
+export function useLiveService(): LiveSuite {
+  let service: { server: ServiceServer; deps: TriggerDeps } | undefined;
+  const clients: LiveClient[] = [];
+  const started = () => {
+    if (!service) throw new Error("the live service starts in beforeAll");
+    return service;
+  };
+  beforeAll(async () => {
+    service = await startService();
+  });
+  afterAll(async () => {
+    await started().server.close();
+  });
+  afterEach(() => {
+    for (const live of clients.splice(0)) live.client.stop();
+  });
+  return {
+    get server() {
+      return started().server;
+    },
+    get deps() {
+      return started().deps;
+    },
+    clients,
+    connect: async (userId, groups = []) => {
+      const live = await connectClient(started().deps, userId, groups);
+      clients.push(live);
+      return live;
+    },
+  };
 }
 
 /** Negotiates with the real trigger, then connects the official client SDK (reliable protocol). */
