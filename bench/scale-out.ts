@@ -19,6 +19,7 @@ import { performance } from "node:perf_hooks";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import WebSocket from "ws";
 import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "../emulator/src/backplane/backplane-envelope";
+import { freePort } from "../test/support/redis-server";
 import type { ScaleOutNodeReady } from "./scale-out-node";
 
 
@@ -73,15 +74,6 @@ export function measureEnvelope(sizes: number[] = [256, 4096, 65_536]): ScaleOut
       jsonBase64WireBytes: jsonEncode().length,
     };
   });
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 async function startRedis(): Promise<{ url: string; child: ChildProcess }> {

@@ -9,7 +9,6 @@
  * Rows count deliveries: sent = M messages x N clients.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { once } from "node:events";
 import net from "node:net";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
@@ -23,6 +22,7 @@ import type { TriggerDeps } from "../functions/trigger-deps";
 import { createFunctionsHost, type FunctionsHost } from "../host/functions-host";
 import { parseConfig } from "../shared/config";
 import { createServiceClient } from "../shared/service-client";
+import { freePort } from "../test/support/redis-server";
 
 type Mode = "independent" | "redis";
 interface Row {
@@ -43,15 +43,6 @@ function redisServerPath(): string {
     console.error("redis-server was not found on PATH. Install it (Debian/Ubuntu: sudo apt-get install -y redis-server) and run the demo again.");
     process.exit(1);
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = net.createServer().listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
