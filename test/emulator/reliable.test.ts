@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { UpstreamConnection, UpstreamDispatcher } from "../../emulator/src/upstream/upstream-dispatcher";
 import { noUpstream } from "../../emulator/src/upstream/upstream-dispatcher";
 import { EmulatorFixture, TcpCutter } from "./support/emulator-fixture";
+import { until } from "../support/until";
 
 const RELIABLE = "json.reliable.webpubsub.azure.v1";
 const fixture = new EmulatorFixture();
@@ -20,16 +21,6 @@ function recordingUpstream(): UpstreamDispatcher & { connectedIds: string[]; end
     connected: (c: UpstreamConnection) => void connectedIds.push(c.connectionId),
     disconnected: (c: UpstreamConnection, reason: string) => void ended.push({ id: c.connectionId, reason }),
   };
-}
-
-async function until<T>(check: () => T | undefined, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("reliable protocol", () => {
@@ -51,12 +42,12 @@ describe("reliable protocol", () => {
     const service = fixture.serviceClient(server).group("g");
 
     for (let i = 1; i <= 3; i++) await service.sendToAll({ i });
-    await until(() => (received.length === 3 ? true : undefined));
+    await until(() => (received.length === 3 ? true : undefined), 8000);
     cutter.cutAll();
     for (let i = 4; i <= 8; i++) await service.sendToAll({ i });
-    await until(() => (received.length >= 8 ? true : undefined));
+    await until(() => (received.length >= 8 ? true : undefined), 8000);
     await service.sendToAll({ i: 9 });
-    await until(() => (received.length >= 9 ? true : undefined));
+    await until(() => (received.length >= 9 ? true : undefined), 8000);
 
     expect(received.map((e) => (e.message.data as { i: number }).i)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(received.map((e) => e.message.sequenceId)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
@@ -120,7 +111,7 @@ describe("reliable protocol", () => {
     const connected = await first.inbox.jsonWhere((f) => f.type === "system");
     const connectionId = connected.connectionId as string;
     first.socket.terminate();
-    await until(() => (upstream.ended.length > 0 ? true : undefined));
+    await until(() => (upstream.ended.length > 0 ? true : undefined), 8000);
     expect(upstream.ended).toEqual([{ id: connectionId, reason: "The connection was lost and not recovered in time." }]);
     expect(await server.service.connectionExists("hub1", connectionId)).toBe(false);
     expect(await server.service.groupExists("hub1", "g")).toBe(false);

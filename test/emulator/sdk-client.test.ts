@@ -3,6 +3,7 @@ import type { OnGroupDataMessageArgs, OnServerDataMessageArgs, WebPubSubClientOp
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServiceServer } from "../../emulator/src/server";
 import { EmulatorFixture } from "./support/emulator-fixture";
+import { until } from "../support/until";
 
 const fixture = new EmulatorFixture();
 afterEach(() => fixture.cleanup());
@@ -20,16 +21,6 @@ async function startClient(server: ServiceServer, options: { userId?: string; ro
   await client.start();
   const connectionId = await connected;
   return { client, received, connectionId };
-}
-
-async function until<T>(check: () => T | undefined, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const protocols = [
