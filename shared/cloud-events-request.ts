@@ -1,3 +1,4 @@
+import { dataTypeOfMediaType, mediaTypeOf } from "./content-type";
 import { AppError } from "./errors";
 
 /** Header lookup, case-insensitive (Fetch `Headers`, as Functions' `HttpRequest.headers`). */
@@ -89,17 +90,10 @@ export function encodeConnectionState(states: Record<string, unknown>): string {
 }
 
 function userDataType(contentType: string | null): UserEventDataType {
-  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  switch (media) {
-    case "application/json":
-      return "json";
-    case "text/plain":
-      return "text";
-    case "application/octet-stream":
-      return "binary";
-    default:
-      throw invalid(`a user event must be application/json, text/plain or application/octet-stream, not ${JSON.stringify(media)}`);
-  }
+  const media = mediaTypeOf(contentType);
+  const dataType = dataTypeOfMediaType(media);
+  if (!dataType) throw invalid(`a user event must be application/json, text/plain or application/octet-stream, not ${JSON.stringify(media)}`);
+  return dataType;
 }
 
 function parseConnectBody(body: Buffer): ConnectEventBody {

@@ -1,3 +1,4 @@
+import { dataTypeOfMediaType, mediaTypeOf } from "./content-type";
 import { AppError } from "./errors";
 
 /** A message ready for the SDK, keyed by the REST data type (spec §c). */
@@ -10,16 +11,10 @@ export type DataType = MessagePayload["dataType"];
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-const dataTypes: Readonly<Record<string, DataType>> = {
-  "application/json": "json",
-  "text/plain": "text",
-  "application/octet-stream": "binary",
-};
-
 /** Content-Type (parameters ignored) → data type as the REST API maps it; any other type gets 415. */
 export function dataTypeFor(contentType: string | null): DataType {
-  const mediaType = (contentType ?? "").split(";")[0].trim().toLowerCase();
-  const dataType = Object.hasOwn(dataTypes, mediaType) ? dataTypes[mediaType] : undefined;
+  const mediaType = mediaTypeOf(contentType);
+  const dataType = dataTypeOfMediaType(mediaType);
   if (!dataType) {
     throw new AppError("UnsupportedContentType", `Content-Type ${JSON.stringify(mediaType || "(none)")} is not supported; use application/json, text/plain or application/octet-stream.`);
   }

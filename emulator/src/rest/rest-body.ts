@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { dataTypeOfMediaType, mediaTypeOf } from "../../../shared/content-type";
 import type { DataType } from "../cluster/commands";
 import { restError } from "./rest-errors";
 
@@ -51,20 +52,12 @@ function tooLarge(maxBytes: number) {
 
 /** Content type → data type of spec §c, ignoring parameters such as `; charset=utf-8`. */
 export function dataTypeOf(contentType: string | undefined): DataType {
-  const mediaType = (contentType ?? "").split(";")[0].trim().toLowerCase();
-  switch (mediaType) {
-    case "application/json":
-      return "json";
-    case "text/plain":
-      return "text";
-    case "application/octet-stream":
-      return "binary";
-    default:
-      throw restError(
-        "UnsupportedMediaType",
-        `Unsupported content type '${mediaType.slice(0, 64)}': use application/json, text/plain or application/octet-stream.`,
-      );
+  const mediaType = mediaTypeOf(contentType);
+  const dataType = dataTypeOfMediaType(mediaType);
+  if (!dataType) {
+    throw restError("UnsupportedMediaType", `Unsupported content type '${mediaType.slice(0, 64)}': use application/json, text/plain or application/octet-stream.`);
   }
+  return dataType;
 }
 
 /** A json body must be one valid JSON value; it is forwarded as the original bytes. */

@@ -1,4 +1,5 @@
 import { signConnectionId } from "../../../shared/cloud-events-signature";
+import { dataTypeOfMediaType, mediaTypeOf } from "../../../shared/content-type";
 import type { DataType } from "../cluster/commands";
 import type { SystemEventName } from "./upstream-settings";
 
@@ -77,8 +78,5 @@ export function contentTypeForDataType(dataType: DataType): string {
  * sends anything that is not json or text as `application/octet-stream`, so the rest is binary.
  */
 export function dataTypeForContentType(contentType: string | undefined): DataType {
-  const media = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (media === "application/json") return "json";
-  if (media === "text/plain") return "text";
-  return "binary";
+  return dataTypeOfMediaType(mediaTypeOf(contentType)) ?? "binary";
 }
