@@ -3,7 +3,8 @@ import type { OnServerDataMessageArgs } from "@azure/web-pubsub-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UpstreamConnection, UpstreamDispatcher } from "../../emulator/src/upstream/upstream-dispatcher";
 import { noUpstream } from "../../emulator/src/upstream/upstream-dispatcher";
-import { EmulatorFixture, TcpCutter } from "./support/emulator-fixture";
+import { EmulatorFixture } from "./support/emulator-fixture";
+import { TcpSwitch } from "../support/tcp-switch";
 import { until } from "../support/until";
 
 const RELIABLE = "json.reliable.webpubsub.azure.v1";
@@ -27,9 +28,10 @@ describe("reliable protocol", () => {
   it("recovers the official client after its line is cut: nothing lost, nothing duplicated, one connected event", async () => {
     const upstream = recordingUpstream();
     const server = await fixture.start({ upstream });
-    const cutter = new TcpCutter();
+    const cutter = new TcpSwitch(server.port);
     fixture.onCleanup(() => cutter.close());
-    const proxyPort = await cutter.listen(server.port);
+    await cutter.listen();
+    const proxyPort = cutter.port;
     const url = (await fixture.clientUrl(server, "hub1", { userId: "u1", roles: ["webpubsub.joinLeaveGroup"] })).replace(`:${server.port}/`, `:${proxyPort}/`);
     const client = new WebPubSubClient(url);
     fixture.onCleanup(() => client.stop());

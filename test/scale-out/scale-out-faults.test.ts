@@ -5,7 +5,7 @@ import type { ServiceServer } from "../../emulator/src/server";
 import { requiredBinary } from "../support/required-binary";
 import { startRedisServer, type RedisServerProcess } from "../support/redis-server";
 import { barrier, connectClient, restClient, startCluster, type TestClient } from "./cluster-harness";
-import { TcpSwitch } from "./tcp-switch";
+import { TcpSwitch } from "../support/tcp-switch";
 
 const redisBinary = requiredBinary("redis-server", ["/usr/bin/redis-server"]);
 

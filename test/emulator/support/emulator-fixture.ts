@@ -114,6 +114,3 @@ export class SocketInbox {
     return this.until(() => this.closed);
   }
 }
-
-/** A TCP proxy whose live connections a test can cut, to drop a client's line for real. */
-export { TcpCutter } from "./tcp-cutter";

@@ -2,14 +2,17 @@ import { once } from "node:events";
 import net from "node:net";
 
 /**
- * The load balancer in front of the service pods, reduced to a TCP switch: every new client
- * connection is piped to the current target port. `crashTarget` destroys the connections open
- * to a node as its crash would (clients see 1006, not a polite close).
+ * A TCP proxy on port 0 that pipes every new client connection to the current `target` port: the
+ * load balancer in front of the service pods, or a client's line that a test cuts. `crashTarget`
+ * and `cutAll` destroy live connections as a crash or a network drop would (clients see 1006,
+ * not a polite close).
  */
 export class TcpSwitch {
   private readonly server = net.createServer((client) => this.route(client));
   private readonly open = new Map<net.Socket, number>();
   port = 0;
+  /** How many client connections came through (2 after one cut and a reconnect). */
+  accepted = 0;
 
   constructor(public target: number) {}
 
@@ -23,12 +26,17 @@ export class TcpSwitch {
     for (const [socket, target] of this.open) if (target === port) socket.destroy();
   }
 
-  async close(): Promise<void> {
+  cutAll(): void {
     for (const socket of this.open.keys()) socket.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.cutAll();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
   private route(client: net.Socket): void {
+    this.accepted += 1;
     const target = this.target;
     const upstream = net.connect(target, "127.0.0.1");
     this.open.set(client, target);
