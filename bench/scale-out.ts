@@ -19,7 +19,7 @@ import { performance } from "node:perf_hooks";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import WebSocket from "ws";
 import { decodeBackplaneMessage, encodeBackplaneMessage, type BackplaneMessage } from "../emulator/src/backplane/backplane-envelope";
-import { freePort } from "../test/support/redis-server";
+import { freePort } from "../scripts/free-port";
 import type { ScaleOutNodeReady } from "./scale-out-node";
 
 

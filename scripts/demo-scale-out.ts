@@ -22,7 +22,7 @@ import type { TriggerDeps } from "../functions/trigger-deps";
 import { createFunctionsHost, type FunctionsHost } from "../host/functions-host";
 import { parseConfig } from "../shared/config";
 import { createServiceClient } from "../shared/service-client";
-import { freePort } from "../test/support/redis-server";
+import { freePort } from "./free-port";
 
 type Mode = "independent" | "redis";
 interface Row {

@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import net from "node:net";
+import { freePort } from "../../scripts/free-port";
+
+export { freePort };
 
 /** A throw-away redis-server on a free port, with no persistence. Stop and restart it to inject faults. */
 export interface RedisServerProcess {
@@ -10,16 +13,6 @@ export interface RedisServerProcess {
   stop(): Promise<void>;
   /** Starts it again on the same port (empty: nothing was persisted); does nothing while it runs. */
   start(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  server.listen(0, "127.0.0.1");
-  await once(server, "listening");
-  const { port } = server.address() as net.AddressInfo;
-  server.close();
-  await once(server, "close");
-  return port;
 }
 
 /** Resolves once `PING` on the port answers `+PONG`; rejects after `timeoutMs`. */
