@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 
 /** What a valid client token grants (spec §b). */
@@ -12,8 +13,8 @@ export interface ClientClaims {
 export type TokenCheck = { ok: true; claims: ClientClaims } | { ok: false; reason: string };
 
 export interface TokenCheckContext {
-  /** Primary key first; the secondary one is tried when the primary does not verify. */
-  keys: readonly string[];
+  /** Primary key first; the secondary one is tried when the primary does not verify. Made once, not per check. */
+  keys: readonly KeyObject[];
   hub: string;
   nowMs: number;
   clockSkewSeconds: number;

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { restError } from "./rest-errors";
 
@@ -8,9 +9,10 @@ const CLOCK_TOLERANCE_SECONDS = 300;
  * Verifies the REST bearer token (spec §c): HS256 only, signed with any of the access keys, not
  * expired, and `aud` naming this request. The SDK signs the absolute request URL; only its path and
  * query are compared (with or without the query, case-insensitively, raw or URL-decoded), because
- * the host the SDK was configured with can differ from ours behind a proxy.
+ * the host the SDK was configured with can differ from ours behind a proxy. The keys are
+ * `KeyObject`s made once (see shared/signing-key.ts), never parsed per request.
  */
-export function verifyRestToken(authorization: string | undefined, accessKeys: readonly string[], requestTarget: string, nowSeconds?: number): void {
+export function verifyRestToken(authorization: string | undefined, accessKeys: readonly KeyObject[], requestTarget: string, nowSeconds?: number): void {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!match) throw restError("MissingToken");
   const payload = verifySignature(match[1], accessKeys, nowSeconds);
@@ -21,7 +23,7 @@ export function verifyRestToken(authorization: string | undefined, accessKeys: r
   }
 }
 
-function verifySignature(token: string, accessKeys: readonly string[], nowSeconds: number | undefined): jwt.JwtPayload {
+function verifySignature(token: string, accessKeys: readonly KeyObject[], nowSeconds: number | undefined): jwt.JwtPayload {
   let expired = false;
   for (const key of accessKeys) {
     try {

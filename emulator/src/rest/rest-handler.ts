@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { hmacKey } from "../../../shared/signing-key";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceApi } from "../service-api";
 import { verifyRestToken } from "./rest-auth";
@@ -37,7 +38,8 @@ export function createRestHandler(deps: RestHandlerDeps): RestHandler {
   if (!Number.isSafeInteger(deps.maxBodyBytes) || deps.maxBodyBytes < 0) {
     throw new TypeError("createRestHandler: maxBodyBytes must be a non-negative integer");
   }
-  const accessKeys = Object.freeze([...deps.accessKeys]);
+  // HMAC keys made once here; a token check per request then parses nothing.
+  const accessKeys = Object.freeze(deps.accessKeys.map(hmacKey));
   const now = deps.now ?? Date.now;
 
   return async (req, res) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { verifyClientToken } from "../auth/client-token";
 import { verifyReconnectionToken } from "../auth/reconnection-token";
@@ -28,6 +29,8 @@ export type HandshakeDecision =
 
 export interface HandshakeDeps {
   options: ResolvedServiceOptions;
+  /** The access keys as HMAC keys, primary first: made once by the server, not per handshake. */
+  tokenKeys: readonly KeyObject[];
   findRecoverable(hub: string, connectionId: string): ClientSession | undefined;
 }
 
@@ -78,7 +81,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
 
   const token = bearerToken(req, url);
   if (!token) return { kind: "refuse", status: 401, reason: "An access token is required (access_token query or Authorization: Bearer)." };
-  const check = verifyClientToken(token, { keys, hub, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
+  const check = verifyClientToken(token, { keys: deps.tokenKeys, hub, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
   if (!check.ok) return { kind: "refuse", status: 401, reason: `Unauthorized: ${check.reason}.` };
 
   const refusal = options.meter.admitConnection(hub);
