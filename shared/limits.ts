@@ -8,3 +8,5 @@ export const maxNameLength = 1024;
 export const defaultTokenLifetimeMinutes = 60;
 /** Longest client token lifetime the settings accept, minutes (one day). */
 export const maxTokenLifetimeMinutes = 1440;
+/** Connections one service client keeps open to the service (kept alive, reused; more calls queue). */
+export const maxServiceConnections = 64;

@@ -1,6 +1,11 @@
 import type { KeyObject } from "node:crypto";
-import { WebPubSubServiceClient, type AzureKeyCredential } from "@azure/web-pubsub";
+import http from "node:http";
+import https from "node:https";
+import { WebPubSubServiceClient, type AzureKeyCredential, type WebPubSubServiceClientOptions } from "@azure/web-pubsub";
 import type { AppConfig } from "./config";
+import { maxServiceConnections } from "./limits";
+
+type PipelinePolicy = NonNullable<WebPubSubServiceClientOptions["additionalPolicies"]>[number]["policy"];
 
 /**
  * The access key as the SDK's key credential, but holding a `KeyObject`. `@azure/web-pubsub`
@@ -19,6 +24,23 @@ class KeyObjectCredential {
 }
 
 /**
+ * Every REST call of this client goes through one keep-alive agent: connections to the service
+ * are reused across calls (no TCP handshake per message) and bounded, so a burst of sends queues
+ * on `maxServiceConnections` sockets instead of opening one per call.
+ */
+function keepAlivePolicy(secure: boolean): PipelinePolicy {
+  const options = { keepAlive: true, maxSockets: maxServiceConnections, scheduling: "lifo" as const };
+  const agent = secure ? new https.Agent(options) : new http.Agent(options);
+  return {
+    name: "serviceKeepAliveAgent",
+    sendRequest: (request, next) => {
+      request.agent ??= agent;
+      return next(request);
+    },
+  };
+}
+
+/**
  * The one place the SDK client is built. `allowInsecureConnection` is set for http endpoints
  * only (the local service); the SDK refuses plain http otherwise. Never for https.
  */
@@ -28,5 +50,6 @@ export function createServiceClient(config: Pick<AppConfig, "endpoint" | "access
   return new WebPubSubServiceClient(config.endpoint, credential, config.hub, {
     ...(insecure ? { allowInsecureConnection: true } : {}),
     retryOptions: { maxRetries: config.serviceMaxRetries },
+    additionalPolicies: [{ policy: keepAlivePolicy(!insecure), position: "perCall" }],
   });
 }
