@@ -6,6 +6,7 @@ import type { UpstreamConnection } from "../upstream/upstream-dispatcher";
 import { AckTracker } from "./ack-tracker";
 import type { OutboundFrames } from "./outbound-frames";
 import { ReliableOutbox } from "./reliable-outbox";
+import { writeFramed } from "../ws/framed-write";
 
 export interface SessionInit {
   hub: string;
@@ -65,10 +66,10 @@ export class ClientSession {
     const socket = this.socket;
     switch (this.protocol) {
       case "raw":
-        socket?.send(frames.raw, { binary: frames.message.dataType === "binary" });
+        if (socket) writeFramed(socket, frames.rawFrame, frames.raw, frames.binary);
         return true;
       case "json":
-        socket?.send(frames.json.json, { binary: false });
+        if (socket) writeFramed(socket, frames.jsonFrame, frames.json.json, false);
         return true;
       case "reliable": {
         const outbox = this.outbox!;

@@ -1,5 +1,6 @@
 import type { OutboundData } from "../cluster/commands";
 import { buildDataFrame, type DataFrame } from "../protocol/server-message";
+import { encodeDataFrame } from "../protocol/websocket-frame";
 
 /**
  * One data message, serialized at most once per protocol variant however many recipients it
@@ -8,6 +9,8 @@ import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 export class OutboundFrames {
   private rawBytes: Buffer | undefined;
   private dataFrame: DataFrame | undefined;
+  private rawWire: Buffer | undefined;
+  private jsonWire: Buffer | undefined;
 
   constructor(readonly message: OutboundData) {}
 
@@ -20,6 +23,22 @@ export class OutboundFrames {
   get json(): DataFrame {
     this.dataFrame ??= buildDataFrame(this.message);
     return this.dataFrame;
+  }
+
+  get binary(): boolean {
+    return this.message.dataType === "binary";
+  }
+
+  /** The raw payload as a whole WebSocket frame, framed once for every raw recipient. */
+  get rawFrame(): Buffer {
+    this.rawWire ??= encodeDataFrame(this.raw, this.binary);
+    return this.rawWire;
+  }
+
+  /** The JSON frame as a whole WebSocket text frame, framed once for every JSON recipient. */
+  get jsonFrame(): Buffer {
+    this.jsonWire ??= encodeDataFrame(this.json.json, false);
+    return this.jsonWire;
   }
 
   /** Payload bytes, as the meter counts them. */
