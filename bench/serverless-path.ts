@@ -160,7 +160,10 @@ interface LoadResult {
   latencyMs: { p50: number; p99: number };
 }
 
-async function load(url: string, seconds: number, init: { method: "GET" | "POST"; body?: string }): Promise<LoadResult> {
+/** Rounds per comparison: the two sides take turns, so a busy spell on a shared machine hits both. */
+const ROUNDS = 2;
+
+async function load(url: string, seconds: number, init: { method: "GET" | "POST"; body?: string }): Promise<LoadResult & { seconds: number }> {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -174,6 +177,19 @@ async function load(url: string, seconds: number, init: { method: "GET" | "POST"
     accepted,
     failed: result.non2xx + result.errors + result.timeouts,
     latencyMs: { p50: result.latency.p50, p99: result.latency.p99 },
+    seconds: result.duration,
+  };
+}
+
+/** Sums rounds: requests/s over their total time; latency percentiles are the worst round's. */
+function combine(rounds: ReadonlyArray<LoadResult & { seconds: number }>): LoadResult {
+  const accepted = rounds.reduce((sum, r) => sum + r.accepted, 0);
+  const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
+  return {
+    requestsPerSecond: Math.round(accepted / seconds),
+    accepted,
+    failed: rounds.reduce((sum, r) => sum + r.failed, 0),
+    latencyMs: { p50: Math.max(...rounds.map((r) => r.latencyMs.p50)), p99: Math.max(...rounds.map((r) => r.latencyMs.p99)) },
   };
 }
 
@@ -186,26 +202,46 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
   return true;
 }
 
-async function negotiatePhase(side: Side, seconds: number): Promise<LoadResult> {
-  const url = `${side.baseUrl}/api/negotiate?userId=bench-user`;
-  await load(url, 1, { method: "GET" }); // warm-up
-  const result = await load(url, seconds, { method: "GET" });
-  console.log(`negotiate, ${side.name}: ${JSON.stringify(result)}`);
-  return result;
+async function negotiatePhase(sides: readonly Side[], seconds: number): Promise<LoadResult[]> {
+  const url = (side: Side) => `${side.baseUrl}/api/negotiate?userId=bench-user`;
+  for (const side of sides) await load(url(side), 1, { method: "GET" }); // warm-up
+  const rounds: Array<Array<LoadResult & { seconds: number }>> = sides.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, side] of sides.entries()) rounds[i]!.push(await load(url(side), seconds / ROUNDS, { method: "GET" }));
+  }
+  return sides.map((side, i) => {
+    const result = combine(rounds[i]!);
+    console.log(`negotiate, ${side.name}: ${JSON.stringify(result)}`);
+    return result;
+  });
 }
 
-async function sendPhase(side: Side, seconds: number): Promise<LoadResult & { delivered: number; allDelivered: boolean }> {
-  const receiver = await side.openReceiver("bench-receiver");
-  const url = `${side.baseUrl}/api/send?userId=bench-receiver`;
-  const warm = await load(url, 1, { method: "POST", body: SEND_BODY });
-  await waitUntil(() => receiver.received >= warm.accepted, 10_000);
-  receiver.received = 0;
-  const result = await load(url, seconds, { method: "POST", body: SEND_BODY });
-  const allDelivered = await waitUntil(() => receiver.received >= result.accepted, 15_000);
-  receiver.close();
-  const measured = { ...result, delivered: receiver.received, allDelivered };
-  console.log(`send, ${side.name}: ${JSON.stringify(measured)}`);
-  return measured;
+type SendResult = LoadResult & { delivered: number; allDelivered: boolean };
+
+/** One receiver per side; every accepted send must reach it (late ones from a run's cut-off requests count too). */
+async function sendPhase(sides: readonly Side[], seconds: number): Promise<SendResult[]> {
+  const url = (side: Side) => `${side.baseUrl}/api/send?userId=bench-receiver`;
+  const receivers = await Promise.all(sides.map((side) => side.openReceiver("bench-receiver")));
+  for (const [i, side] of sides.entries()) {
+    const warm = await load(url(side), 1, { method: "POST", body: SEND_BODY });
+    await waitUntil(() => receivers[i]!.received >= warm.accepted, 10_000);
+    receivers[i]!.received = 0;
+  }
+  const rounds: Array<Array<LoadResult & { seconds: number }>> = sides.map(() => []);
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, side] of sides.entries()) rounds[i]!.push(await load(url(side), seconds / ROUNDS, { method: "POST", body: SEND_BODY }));
+  }
+  const results: SendResult[] = [];
+  for (const [i, side] of sides.entries()) {
+    const result = combine(rounds[i]!);
+    const receiver = receivers[i]!;
+    const allDelivered = await waitUntil(() => receiver.received >= result.accepted, 15_000);
+    receiver.close();
+    const measured = { ...result, delivered: receiver.received, allDelivered };
+    console.log(`send, ${side.name}: ${JSON.stringify(measured)}`);
+    results.push(measured);
+  }
+  return results;
 }
 
 function broadcastPayload(id: number): string {
@@ -232,6 +268,13 @@ async function timedBroadcast(clients: Array<{ received: number }>, messages: nu
   return { messages, deliveries, allDelivered: complete && deliveries === expected, seconds: Number(seconds.toFixed(3)), deliveriesPerSecond: Math.round(deliveries / seconds) };
 }
 
+function combineBroadcast(rounds: ReadonlyArray<Awaited<ReturnType<typeof timedBroadcast>>>) {
+  const messages = rounds.reduce((sum, r) => sum + r.messages, 0);
+  const deliveries = rounds.reduce((sum, r) => sum + r.deliveries, 0);
+  const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
+  return { messages, deliveries, allDelivered: rounds.every((r) => r.allDelivered), seconds: Number(seconds.toFixed(3)), deliveriesPerSecond: Math.round(deliveries / seconds) };
+}
+
 async function broadcastPhase(project: Side & { connectionString: string }, clientCount: number, messages: number) {
   const url = await negotiateUrl(project.baseUrl, "bench-fan");
   const clients: Array<Receiver & { socket: WebSocket }> = [];
@@ -253,9 +296,15 @@ async function broadcastPhase(project: Side & { connectionString: string }, clie
   const straight = (payload: string) => direct.sendToAll(JSON.parse(payload) as Record<string, unknown>);
   await timedBroadcast(clients, 10, straight); // warm-up both paths
   await timedBroadcast(clients, 10, viaApp);
-  const rest = await timedBroadcast(clients, messages, straight);
+  const restRounds = [];
+  const appRounds = [];
+  for (let round = 0; round < ROUNDS * 2; round++) {
+    restRounds.push(await timedBroadcast(clients, messages / (ROUNDS * 2), straight));
+    appRounds.push(await timedBroadcast(clients, messages / (ROUNDS * 2), viaApp));
+  }
+  const rest = combineBroadcast(restRounds);
   console.log(`broadcast to ${clientCount}, REST straight to the service: ${JSON.stringify(rest)}`);
-  const app = await timedBroadcast(clients, messages, viaApp);
+  const app = combineBroadcast(appRounds);
   console.log(`broadcast to ${clientCount}, through the function app: ${JSON.stringify(app)}`);
   for (const client of clients) client.close();
   agent.destroy();
@@ -271,8 +320,8 @@ function machine() {
 
 async function main(): Promise<void> {
   const options = readOptions(process.argv.slice(2));
-  const seconds = options.quick ? 3 : 8;
-  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), connections: CONNECTIONS, secondsPerRun: seconds, quick: options.quick };
+  const seconds = options.quick ? 4 : 10;
+  const results: Record<string, unknown> = { date: new Date().toISOString(), machine: machine(), connections: CONNECTIONS, secondsPerSide: seconds, roundsPerSide: ROUNDS, quick: options.quick };
   console.log("building (npm run build) so the project runs as npm start runs it");
   execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
 
@@ -280,7 +329,7 @@ async function main(): Promise<void> {
     mkdirSync(options.profileDir, { recursive: true });
     const project = await startProject(options.profileDir);
     try {
-      results.send = { project: await sendPhase(project, seconds) };
+      results.send = { project: (await sendPhase([project], seconds))[0] };
     } finally {
       await project.stop();
     }
@@ -291,14 +340,12 @@ async function main(): Promise<void> {
   const peer = await startPeer();
   const project = await startProject(undefined);
   try {
-    const negotiatePeer = await negotiatePhase(peer, seconds);
-    const negotiateProject = await negotiatePhase(project, seconds);
+    const [negotiatePeer, negotiateProject] = (await negotiatePhase([peer, project], seconds)) as [LoadResult, LoadResult];
     results.negotiate = { peer: negotiatePeer, project: negotiateProject, ratio: ratio(negotiateProject.requestsPerSecond, negotiatePeer.requestsPerSecond), target: 0.8 };
-    const sendPeer = await sendPhase(peer, seconds);
-    const sendProject = await sendPhase(project, seconds);
+    const [sendPeer, sendProject] = (await sendPhase([peer, project], seconds)) as [SendResult, SendResult];
     results.send = { peer: sendPeer, project: sendProject, ratio: ratio(sendProject.requestsPerSecond, sendPeer.requestsPerSecond), target: 0.5 };
     await peer.stop();
-    const broadcast = await broadcastPhase(project, options.quick ? 200 : 1000, options.quick ? 30 : 200);
+    const broadcast = await broadcastPhase(project, options.quick ? 200 : 1000, options.quick ? 40 : 200);
     results.broadcast = { ...broadcast, ratio: ratio(broadcast.functionApp.deliveriesPerSecond, broadcast.directRest.deliveriesPerSecond), target: 0.8 };
   } finally {
     await Promise.allSettled([peer.stop(), project.stop()]);
