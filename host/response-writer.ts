@@ -20,7 +20,8 @@ export function toHttpResponse(result: unknown): HttpResponse {
 export interface PlainResponse {
   status: number;
   headers: Record<string, string>;
-  body: Buffer | undefined;
+  /** JSON text: as a string, Node sends it in the same write as the head. */
+  body: string | undefined;
 }
 
 // Statuses the fetch spec gives no body (the Functions library drops `jsonBody` for them).
@@ -54,7 +55,7 @@ export function plainJsonResponse(result: unknown): PlainResponse | undefined {
   const text = JSON.stringify(init.jsonBody) as string | undefined;
   if (text === undefined) return undefined;
   headers["content-type"] ??= "application/json";
-  return { status, headers, body: Buffer.from(text, "utf8") };
+  return { status, headers, body: text };
 }
 
 export function writePlainResponse(res: ServerResponse, response: PlainResponse, extraHeaders: Record<string, string>, omitBody: boolean): void {
@@ -65,8 +66,8 @@ export function writePlainResponse(res: ServerResponse, response: PlainResponse,
     res.end();
     return;
   }
-  res.setHeader("content-length", response.body.length);
-  res.end(omitBody ? undefined : response.body);
+  res.setHeader("content-length", Buffer.byteLength(response.body, "utf8"));
+  res.end(omitBody ? undefined : response.body, "utf8");
 }
 
 export function serializeCookie(cookie: Cookie): string {
