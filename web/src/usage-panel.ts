@@ -1,5 +1,5 @@
 /**
- * Live usage panel (issue 7): polls the local service's `GET /api/usage` and shows connections,
+ * Live usage panel: polls the local service's `GET /api/usage` and shows connections,
  * messages and billed units per hub, plus a cost check for a message about to be sent.
  *
  * How to mount it (E owns the rest of web/):
