@@ -14,6 +14,13 @@ export const UPSTREAM_USAGE = `                            [--settings emulator.
                             [--event-handler <hub|*>=<urlTemplate>]...  all events of a hub to a URL ({hub}, {event} replaced)
        npm run emulator -- init-settings [emulator.settings.json] [--functions-url ${DEFAULT_FUNCTIONS_URL}] [--hub *] [--force]`;
 
+/** The flags of `init-settings [file]`. */
+export const initSettingsCliOptions = {
+  "functions-url": { type: "string" },
+  hub: { type: "string" },
+  force: { type: "boolean", default: false },
+} as const;
+
 export const DEFAULT_SETTINGS_FILE = "emulator.settings.json";
 
 export interface UpstreamFromCli {
@@ -52,7 +59,7 @@ export async function upstreamFromCli(
 export async function runInitSettings(args: string[], print: (line: string) => void): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { "functions-url": { type: "string" }, hub: { type: "string" }, force: { type: "boolean", default: false } },
+    options: initSettingsCliOptions,
     allowPositionals: true,
     strict: true,
   });
