@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { emulatorCliOptions, initSettingsCliOptions } from "../../emulator/src/cli-options";
@@ -124,6 +125,23 @@ describe("the docs describe the project, not how it was built", () => {
     const found = read(path)
       .split("\n")
       .flatMap((line, index) => history.filter((pattern) => pattern.test(line)).map((pattern) => `${index + 1}: ${pattern} in ${line.trim()}`));
+    expect(found).toEqual([]);
+  });
+
+  it("no source file names an issue, a spec section or a file outside the repository", () => {
+    const listed = execFileSync("git", ["ls-files", "functions", "shared", "emulator", "host", "web/src", "web/index.html", "scripts", "bench", "test", ".ci", ".github"], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    const self = "test/docs/docs-tables.test.ts";
+    const found = listed
+      .split("\n")
+      .filter((path) => path !== "" && path !== self && existsSync(join(root, path)))
+      .flatMap((path) =>
+        read(path)
+          .split("\n")
+          .flatMap((line, index) => (/§|\bissues? \d+\b|(webpubsub|signalr)-spec\.md/i.test(line) ? [`${path}:${index + 1}: ${line.trim()}`] : [])),
+      );
     expect(found).toEqual([]);
   });
 
