@@ -149,3 +149,31 @@ describe("the docs describe the project, not how it was built", () => {
     for (const text of Object.values(BILLING_RULES)) for (const pattern of history) expect(text).not.toMatch(pattern);
   });
 });
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+  return heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
+}
+
+describe("links between the guides", () => {
+  it.each([...guides, "README.md"])("%s links only to files and headings that exist", (path) => {
+    const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) : ".";
+    const broken: string[] = [];
+    for (const [, target] of read(path).matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^[a-z]+:/.test(target)) continue;
+      const [file, anchor] = target.split("#");
+      const linked = file === "" ? path : join(dir, file);
+      if (!existsSync(join(root, linked))) {
+        broken.push(`${target}: no file ${linked}`);
+        continue;
+      }
+      if (anchor === undefined) continue;
+      const anchors = read(linked)
+        .split("\n")
+        .filter((line) => /^#{1,6} /.test(line))
+        .map((line) => anchorOf(line.replace(/^#+ /, "")));
+      if (!anchors.includes(anchor)) broken.push(`${target}: no heading #${anchor} in ${linked}`);
+    }
+    expect(broken).toEqual([]);
+  });
+});
