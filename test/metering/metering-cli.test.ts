@@ -4,38 +4,23 @@
  * as app server and clients, a real `@azure/web-pubsub-express` handler behind
  * `--event-handler`, and the counts read back from `GET /api/usage`.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
-import { WebPubSubEventHandler } from "@azure/web-pubsub-express";
-import express from "express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UsageReport } from "../../emulator/src/metering/usage-report";
+import { startRelayAppServer } from "../support/relay-app-server";
 import { startServiceCli, type RunningServiceCli } from "../support/service-cli";
 
 const KB = 1024;
 const cleanups: Array<() => Promise<unknown> | unknown> = [];
 let cli: RunningServiceCli;
-const appState: { relay?: WebPubSubServiceClient } = {};
 
 beforeAll(async () => {
-  // The app server of the third example: broadcasts every user event of hub "relay" through REST.
-  const handler = new WebPubSubEventHandler("relay", {
-    handleUserEvent: async (req, res) => {
-      await appState.relay?.sendToAll(String(req.data), { contentType: "text/plain" });
-      res.success();
-    },
-  });
-  const app = express();
-  app.use(handler.getMiddleware());
-  const appServer = http.createServer(app);
-  await new Promise<void>((resolve) => appServer.listen(0, "127.0.0.1", resolve));
-  cleanups.push(() => new Promise((resolve) => appServer.close(resolve)));
-  const appUrl = `http://127.0.0.1:${(appServer.address() as AddressInfo).port}${handler.path}`;
-  cli = await startServiceCli(["--port", "0", "--quiet", "--event-handler", `relay=${appUrl}`]);
+  const relay = await startRelayAppServer("relay");
+  cleanups.push(() => relay.close());
+  cli = await startServiceCli(["--port", "0", "--quiet", "--event-handler", `relay=${relay.url}`]);
   cleanups.push(() => cli.stop());
-  appState.relay = serviceClient("relay");
+  relay.useService(serviceClient("relay"));
 }, 30_000);
 
 afterAll(async () => {

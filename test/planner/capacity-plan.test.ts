@@ -10,6 +10,28 @@ function plan(connections: number, messagesPerSecond: number, sizeBytes: number,
   return planCapacity(trafficProfile(workload, prices), prices);
 }
 
+/** A usage report from 2026-01-01T00:00Z to `takenAt`, with these totals. */
+function usageOver(
+  takenAt: string,
+  nodes: number,
+  connections: { current: number; peak: number; opened: number },
+  outbound: { messages: number; bytes: number; billedUnits: number; toClients: number; toUpstream: number },
+) {
+  return {
+    startedAt: "2026-01-01T00:00:00.000Z",
+    takenAt,
+    nodes,
+    sinceStart: {
+      total: {
+        connections,
+        inbound: { messages: 0, bytes: 0, fromClients: 0, fromRest: 0 },
+        outbound: { ...outbound, signalrMessages: outbound.billedUnits, trafficUnits: Math.ceil(outbound.bytes / 2048) },
+      },
+      hubs: {},
+    },
+  };
+}
+
 function service(result: ReturnType<typeof plan>, id: "webpubsub" | "signalr"): ServicePlan {
   return result.services.find((s) => s.service === id)!;
 }
@@ -156,19 +178,8 @@ describe("Free tier: 20 connections, 20,000 messages a day", () => {
   });
 
   it("20,000 billed messages a day fit; 20,001 do not", () => {
-    const usage = (billed: number) => ({
-      startedAt: "2026-01-01T00:00:00.000Z",
-      takenAt: "2026-01-02T00:00:00.000Z",
-      nodes: 1,
-      sinceStart: {
-        total: {
-          connections: { current: 5, peak: 20, opened: 40 },
-          inbound: { messages: 10, bytes: 10, fromClients: 5, fromRest: 5 },
-          outbound: { messages: billed, bytes: billed * 10, billedUnits: billed, toClients: billed, toUpstream: 0, signalrMessages: billed, trafficUnits: 0 },
-        },
-        hubs: {},
-      },
-    });
+    const usage = (billed: number) =>
+      usageOver("2026-01-02T00:00:00.000Z", 1, { current: 5, peak: 20, opened: 40 }, { messages: billed, bytes: billed * 10, billedUnits: billed, toClients: billed, toUpstream: 0 });
     const at = trafficProfile({ kind: "measured", usage: usage(20_000) }, sheet);
     expect(at.billedMessagesPerDay).toBe(20_000);
     expect(planCapacity(at, sheet).services[0]!.recommended).toMatchObject({ sku: "Free_F1" });
@@ -183,25 +194,8 @@ describe("Free tier: 20 connections, 20,000 messages a day", () => {
 
 describe("measured traffic", () => {
   it("scales the usage report's counters to a day", () => {
-    const profile = trafficProfile(
-      {
-        kind: "measured",
-        usage: {
-          startedAt: "2026-01-01T00:00:00.000Z",
-          takenAt: "2026-01-01T00:01:00.000Z",
-          nodes: 2,
-          sinceStart: {
-            total: {
-              connections: { current: 3, peak: 4, opened: 4 },
-              inbound: { messages: 2, bytes: 8192, fromClients: 1, fromRest: 1 },
-              outbound: { messages: 4, bytes: 16_384, billedUnits: 8, toClients: 3, toUpstream: 1, signalrMessages: 8, trafficUnits: 8 },
-            },
-            hubs: {},
-          },
-        },
-      },
-      sheet,
-    );
+    const usage = usageOver("2026-01-01T00:01:00.000Z", 2, { current: 3, peak: 4, opened: 4 }, { messages: 4, bytes: 16_384, billedUnits: 8, toClients: 3, toUpstream: 1 });
+    const profile = trafficProfile({ kind: "measured", usage }, sheet);
     expect(profile).toMatchObject({
       source: "measured", connections: 4, billedMessagesPerDay: 8 * 1440, trafficUnitsPerDay: 8 * 1440, messageBytes: 4096, measuredSeconds: 60,
     });

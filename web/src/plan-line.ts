@@ -3,41 +3,27 @@
  * shows its sentence ("At this rate for a day: N billed messages; … about $X/day").
  * `planUrl` returning undefined pauses polling (before the service URL is known).
  */
+import { startJsonPoll, type JsonPoll } from "./json-poll";
+
 export interface PlanLineOptions {
   planUrl: () => string | undefined;
   /** Poll period. @default 5000 */
   intervalMs?: number;
 }
 
-export interface PlanLine {
-  refresh(): Promise<void>;
-  stop(): void;
-}
+export type PlanLine = JsonPoll;
 
 export function mountPlanLine(element: HTMLElement, options: PlanLineOptions): PlanLine {
-  const intervalMs = options.intervalMs ?? 5000;
-  if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new RangeError(`intervalMs must be at least 100, got ${intervalMs}`);
-  let stopped = false;
-  const refresh = async (): Promise<void> => {
-    const url = options.planUrl();
-    if (url === undefined || stopped) return;
-    try {
-      const response = await fetch(url, { headers: { accept: "application/json" } });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const body = (await response.json()) as { sentence?: unknown };
-      if (typeof body.sentence !== "string") throw new Error("no plan in the answer");
-      element.textContent = body.sentence;
-    } catch (error) {
-      element.textContent = `Plan unavailable: ${error instanceof Error ? error.message : String(error)}.`;
-    }
-  };
-  const timer = setInterval(() => void refresh(), intervalMs);
-  void refresh();
-  return {
-    refresh,
-    stop() {
-      stopped = true;
-      clearInterval(timer);
+  return startJsonPoll({
+    url: options.planUrl,
+    intervalMs: options.intervalMs ?? 5000,
+    onBody: (body) => {
+      const sentence = (body as { sentence?: unknown }).sentence;
+      if (typeof sentence !== "string") throw new Error("no plan in the answer");
+      element.textContent = sentence;
     },
-  };
+    onFailure: (reason) => {
+      element.textContent = `Plan unavailable: ${reason}.`;
+    },
+  });
 }
