@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { createServer, type ServiceServer } from "./server";
 import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
 import type { TierName } from "./metering/tier-quota";
+import { createUsageMeter, type UsageMeter } from "./metering/usage-meter";
 import { RedisBackplane } from "./backplane/redis-backplane";
 import { runInitSettings, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { emulatorCliOptions } from "./cli-options";
@@ -55,6 +56,14 @@ async function main(): Promise<void> {
   const units = integer("units", values.units);
   if (units !== undefined && values.tier === undefined) throw new InvalidOptionsError("--units needs --tier free|standard");
   const quota = values.tier === undefined ? undefined : { tier: values.tier as TierName, ...(units === undefined ? {} : { units }) };
+  // One meter for the service and its event dispatcher, so upstream traffic is billed as in Azure
+  // (a client event relayed to the app server is outbound too).
+  let meter: UsageMeter;
+  try {
+    meter = createUsageMeter(quota === undefined ? {} : { quota });
+  } catch (error) {
+    throw new InvalidOptionsError(`quota: ${(error as Error).message}`);
+  }
 
   // Off by default; one node needs no Redis. The URL's password is never logged.
   const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
@@ -64,6 +73,7 @@ async function main(): Promise<void> {
   const upstream = await upstreamFromCli(values, {
     accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
     log: (line) => logger.warn(line),
+    meter,
   });
   for (const line of upstream.summary) logger.info(line);
 
@@ -77,7 +87,7 @@ async function main(): Promise<void> {
       ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
       ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
-      ...(quota === undefined ? {} : { quota }),
+      meter,
       ...(backplane === undefined ? {} : { backplane }),
       ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),
     });
