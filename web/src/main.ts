@@ -3,6 +3,8 @@ import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { nextConnectionView, initialConnectionView, statusLabels, type ConnectionEvent, type ConnectionView } from "./connection-state";
 import { changeGroupMembership, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
 import { appendError, appendMessage } from "./message-log";
+import { fetchNodeDirectory } from "./node-directory";
+import { mountNodePanel, type NodePanel } from "./node-panel";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
@@ -41,6 +43,21 @@ const ui = {
   errors: element<HTMLUListElement>("errors"),
   clearLog: element<HTMLButtonElement>("clear-log"),
   usagePanel: element<HTMLElement>("usage-panel"),
+  groupStatus: element<HTMLElement>("group-status"),
+  nodes: {
+    panel: element<HTMLElement>("nodes"),
+    connectField: element<HTMLElement>("connect-node-field"),
+    connectNode: element<HTMLSelectElement>("connect-node"),
+    sendField: element<HTMLElement>("send-node-field"),
+    sendNode: element<HTMLSelectElement>("send-node"),
+    baseUrl: element<HTMLInputElement>("base-url"),
+    status: element<HTMLElement>("node-status"),
+    checkForm: element<HTMLFormElement>("check-form"),
+    checkCount: element<HTMLInputElement>("check-count"),
+    checkButton: element<HTMLButtonElement>("run-check"),
+    checkStatus: element<HTMLElement>("check-status"),
+    results: element<HTMLTableElement>("check-results"),
+  },
 };
 
 let view: ConnectionView = initialConnectionView;
@@ -49,6 +66,8 @@ let lastConnectionId: string | null = null;
 const joinedGroups = new Set<string>();
 /** The service's HTTP origin, learnt from negotiate; the usage panel polls its /api/usage. */
 let serviceOrigin: string | undefined;
+/** The node controls, once the app said which local nodes run (never, under func start or Azure). */
+let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
 
 function dispatch(event: ConnectionEvent): void {
@@ -63,6 +82,7 @@ function render(): void {
   const active = view.status !== "idle" && view.status !== "disconnected";
   ui.connectButton.disabled = active;
   ui.disconnectButton.disabled = !active;
+  nodes?.refresh();
 }
 
 function settings(): FunctionApiSettings {
@@ -128,6 +148,7 @@ async function connect(): Promise<void> {
   });
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
   next.on("server-message", (event) => {
+    if (nodes?.receive(event.message.data)) return;
     appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: event.message.dataType, data: event.message.data });
   });
   next.on("group-message", (event) => {
@@ -160,7 +181,7 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
-    ui.sendStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
+    ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
     showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
   }
@@ -192,7 +213,7 @@ async function send(): Promise<void> {
     }
     const target: SendTarget =
       kind === "user" ? { kind: "user", userId: targetName } : kind === "group" ? { kind: "group", group: targetName } : { kind: "everyone" };
-    await sendMessage(settings(), target, buildBody(dataType, text));
+    await sendMessage({ ...settings(), baseUrl: nodes?.sendBaseUrl() ?? settings().baseUrl }, target, buildBody(dataType, text));
     ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
     void usage.refresh();
   } catch (error) {
@@ -215,6 +236,17 @@ installSocketWatch(window, {
 });
 
 ui.baseUrl.value = defaultBaseUrl();
+const checkBody = (text: string): { contentType: string; bytes: Uint8Array } => ({ contentType: "application/json", bytes: new TextEncoder().encode(text) });
+async function mountNodes(): Promise<void> {
+  const directory = await fetchNodeDirectory(ui.baseUrl.value, location);
+  if (!directory) return;
+  nodes = mountNodePanel(ui.nodes, directory, {
+    serviceOrigin: () => serviceOrigin,
+    connectedUser: () => (view.status === "connected" ? view.userId : null),
+    send: (baseUrl, userId, message) => sendMessage({ ...settings(), baseUrl }, { kind: "user", userId }, checkBody(JSON.stringify(message))),
+    describeFailure: (error) => describeFailure("Sending", error),
+  });
+}
 ui.connectForm.addEventListener("submit", (event) => {
   event.preventDefault();
   void connect();
@@ -237,4 +269,6 @@ ui.padTo.addEventListener("input", updateOutgoingSize);
 ui.clearLog.addEventListener("click", () => ui.messages.replaceChildren());
 render();
 updateOutgoingSize();
-document.body.dataset.ready = "true";
+void mountNodes().finally(() => {
+  document.body.dataset.ready = "true";
+});

@@ -1,0 +1,128 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { requiredBinary } from "../support/required-binary";
+import { startRedisServer, type RedisServerProcess } from "../support/redis-server";
+import { ensureWebBuilt, printedNodes, repoRoot, runStartCommand, stopStartCommand, waitForOutput, type StartedCommand } from "../support/start-command";
+
+const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
+const redisBinary = requiredBinary("redis-server", ["/usr/bin/redis-server"]);
+const screenshots = join(repoRoot, "test-results", "browser");
+
+interface Row {
+  node: string;
+  sent: string;
+  delivered: string;
+  lost: string;
+  latency: string;
+}
+
+let browser: Browser;
+
+async function startTwoNodes(extra: string[]): Promise<{ stack: StartedCommand; pageUrl: string }> {
+  const stack = runStartCommand(["--nodes", "2", "--functions-port", "0", "--emulator-port", "0", "--settings", "local.settings.example.json", ...extra]);
+  await waitForOutput(stack, /Press Ctrl-C to stop\./);
+  const nodes = printedNodes(stack.stdout());
+  expect(nodes).toHaveLength(2);
+  return { stack, pageUrl: nodes[0].webPage };
+}
+
+async function openPage(url: string, width = 1280): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.setDefaultTimeout(15_000);
+  page.on("pageerror", (error) => console.error(`[page] ${error.message}`));
+  await page.goto(url);
+  await page.waitForSelector("body[data-ready=true]");
+  return page;
+}
+
+async function connectThrough(page: Page, node: string, userId: string): Promise<void> {
+  await page.getByLabel("Connect through node", { exact: true }).selectOption(node);
+  await page.getByLabel("User id", { exact: true }).fill(userId);
+  await page.getByRole("button", { name: "Connect", exact: true }).click();
+  await page.waitForSelector("#connection-status[data-state=connected]");
+}
+
+async function runCheck(page: Page): Promise<Row[]> {
+  await page.getByRole("button", { name: "Send test messages through every node" }).click();
+  await page.waitForSelector("#check-results[data-state=done]", { timeout: 30_000 });
+  return page.locator("#check-results tbody tr").evaluateAll((rows) =>
+    rows.map((row) => {
+      const field = (name: string): string => row.querySelector(`[data-field=${name}]`)?.textContent ?? "";
+      return { node: (row as HTMLElement).dataset.node ?? "", sent: field("sent"), delivered: field("delivered"), lost: field("lost"), latency: field("latency") };
+    }),
+  );
+}
+
+describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm start -- --nodes 2)", () => {
+  beforeAll(async () => {
+    ensureWebBuilt();
+    mkdirSync(screenshots, { recursive: true });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  describe("without a backplane", () => {
+    let stack: StartedCommand;
+    let page: Page;
+    beforeAll(async () => {
+      const started = await startTwoNodes([]);
+      stack = started.stack;
+      page = await openPage(started.pageUrl);
+    });
+    afterAll(async () => {
+      await page?.close();
+      if (stack) expect(await stopStartCommand(stack)).toBe(0);
+    });
+
+    it("says where the socket is and where messages go, in plain words", async () => {
+      await connectThrough(page, "1", "pod-story");
+      await page.getByLabel("Send through node", { exact: true }).selectOption("2");
+      await expect.poll(() => page.locator("#node-status").textContent()).toBe("Your socket is on node 1. Sending through node 2. Nodes share: nothing.");
+    });
+
+    it("a socket on node 1 gets every message sent through node 1 and none sent through node 2", async () => {
+      const rows = await runCheck(page);
+      expect(rows.map(({ node, sent, delivered, lost }) => ({ node, sent, delivered, lost }))).toEqual([
+        { node: "1", sent: "20", delivered: "20", lost: "0" },
+        { node: "2", sent: "20", delivered: "0", lost: "20" },
+      ]);
+      expect(rows[0].latency).toMatch(/^\d+\.\d ms \/ \d+\.\d ms$/);
+      expect(rows[1].latency).toBe("none arrived");
+      await page.screenshot({ path: join(screenshots, "nodes-without-backplane.png"), fullPage: true });
+    });
+  });
+
+  describe("with Redis", () => {
+    let redis: RedisServerProcess;
+    let stack: StartedCommand;
+    let page: Page;
+    beforeAll(async () => {
+      redis = await startRedisServer(redisBinary!);
+      const started = await startTwoNodes(["--redis", redis.url]);
+      stack = started.stack;
+      expect(stack.stdout()).toContain(`  Backplane:          Redis at ${redis.url}: every node delivers to every socket\n`);
+      page = await openPage(started.pageUrl);
+    });
+    afterAll(async () => {
+      await page?.close();
+      if (stack) expect(await stopStartCommand(stack)).toBe(0);
+      await redis?.stop();
+    });
+
+    it("the same socket on node 1 gets every message, whichever node sends", async () => {
+      await connectThrough(page, "1", "pod-story");
+      await page.getByLabel("Send through node", { exact: true }).selectOption("2");
+      await expect.poll(() => page.locator("#node-status").textContent()).toBe("Your socket is on node 1. Sending through node 2. Nodes share: Redis.");
+      const rows = await runCheck(page);
+      expect(rows.map(({ node, sent, delivered, lost }) => ({ node, sent, delivered, lost }))).toEqual([
+        { node: "1", sent: "20", delivered: "20", lost: "0" },
+        { node: "2", sent: "20", delivered: "20", lost: "0" },
+      ]);
+      await page.screenshot({ path: join(screenshots, "nodes-with-redis.png"), fullPage: true });
+    });
+  });
+});
