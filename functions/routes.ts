@@ -7,6 +7,7 @@ import { groupRoute } from "./group";
 import { groupConnectionRoute } from "./group-connection";
 import { groupConnectionsRoute } from "./group-connections";
 import { groupUserRoute } from "./group-user";
+import { joinGroupRoute, leaveGroupRoute } from "./join-group";
 import { negotiateRoute } from "./negotiate";
 import type { RouteDefinition } from "./route-table-types";
 import { sendRoute } from "./send";
@@ -30,6 +31,8 @@ export const routes: RouteDefinition[] = [
   userConnectionsRoute,
   groupRoute,
   groupConnectionsRoute,
+  joinGroupRoute,
+  leaveGroupRoute,
   ...eventsRoutes,
   ...webRoutes,
 ];

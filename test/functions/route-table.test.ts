@@ -18,6 +18,8 @@ describe("the route table", () => {
       ["userConnections", "DELETE", "users/{userId}/connections", "function"],
       ["group", "GET|HEAD", "groups/{group}", "function"],
       ["groupConnections", "DELETE", "groups/{group}/connections", "function"],
+      ["joinGroup", "POST", "join-group", "anonymous"],
+      ["leaveGroup", "POST", "leave-group", "anonymous"],
     ]);
   });
 

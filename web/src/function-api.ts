@@ -109,10 +109,13 @@ export async function sendMessage(settings: FunctionApiSettings, target: SendTar
   });
 }
 
-/** Adds or removes one connection to or from a group through the management trigger. */
+/**
+ * Joins or leaves a group for this page's own connection through the user-facing routes, which
+ * apply the app's allow-list as negotiate does (the management routes are for server-side code).
+ */
 export async function changeGroupMembership(settings: FunctionApiSettings, action: "join" | "leave", group: string, connectionId: string): Promise<void> {
-  const path = `groups/${encodeURIComponent(group)}/connections/${encodeURIComponent(connectionId)}`;
-  await call(endpoint(settings, path), { method: action === "join" ? "PUT" : "DELETE", headers: keyHeaders(settings) });
+  const path = action === "join" ? "join-group" : "leave-group";
+  await call(endpoint(settings, path, [["group", group], ["connectionId", connectionId]]), { method: "POST", headers: keyHeaders(settings) });
 }
 
 /** The service's HTTP origin from a negotiated client URL (`ws://host:8080/client/...` → `http://host:8080`). */

@@ -137,6 +137,11 @@ async function connect(): Promise<void> {
   );
   next.on("connected", (event) => {
     dispatch({ kind: "sdk-connected", connectionId: event.connectionId, userId: event.userId ?? null });
+    // The token put this connection in the groups asked for at connect: list them as joined.
+    if (lastConnectionId === null) {
+      for (const group of groups) joinedGroups.add(group);
+      renderGroups();
+    }
     void usage.refresh();
     if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
     lastConnectionId = event.connectionId;
@@ -170,11 +175,16 @@ function disconnect(): void {
   client?.stop();
   client = null;
   lastConnectionId = null;
+  joinedGroups.clear();
+  renderGroups();
 }
 
 async function changeGroup(action: "join" | "leave"): Promise<void> {
   const group = ui.groupName.value.trim();
-  if (!group) return appendError(ui.errors, "Type a group name first.");
+  if (!group) {
+    ui.groupStatus.textContent = "Type a group name first.";
+    return;
+  }
   if (!view.connectionId || view.status !== "connected") return appendError(ui.errors, "Connect first: groups hold connections.");
   try {
     await changeGroupMembership(settings(), action, group, view.connectionId);
@@ -183,7 +193,9 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     renderGroups();
     ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
-    showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+    const failure = describeFailure(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+    ui.groupStatus.textContent = failure;
+    appendError(ui.errors, failure);
   }
 }
 
