@@ -68,10 +68,12 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
   describe("without a backplane", () => {
     let stack: StartedCommand;
     let page: Page;
+    let pageUrl = "";
     beforeAll(async () => {
       const started = await startTwoNodes([]);
       stack = started.stack;
-      page = await openPage(started.pageUrl);
+      pageUrl = started.pageUrl;
+      page = await openPage(pageUrl);
     });
     afterAll(async () => {
       await page?.close();
@@ -93,6 +95,64 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
       expect(rows[0].latency).toMatch(/^\d+\.\d ms \/ \d+\.\d ms$/);
       expect(rows[1].latency).toBe("none arrived");
       await page.screenshot({ path: join(screenshots, "nodes-without-backplane.png"), fullPage: true });
+    });
+
+    it("names who sent an HTTP message and the node it came through", async () => {
+      await page.getByLabel("Send to", { exact: true }).selectOption("user");
+      await page.getByLabel("User id or group", { exact: true }).fill("pod-story");
+      await page.getByLabel("Send through node", { exact: true }).selectOption("1");
+      await page.getByLabel("Data type", { exact: true }).selectOption("text");
+      await page.getByLabel("Message", { exact: true }).fill("hello me");
+      await page.getByRole("button", { name: "Send", exact: true }).click();
+      await page.waitForSelector("#messages li");
+      const item = page.locator("#messages li").last();
+      expect(await item.getAttribute("data-sender")).toBe("pod-story via node 1");
+      expect(await item.getAttribute("data-type")).toBe("text");
+      expect(await item.locator(".message-data").textContent()).toBe("hello me");
+    });
+
+    it("lists groups joined at connect, joins allowed groups through the user route, and refuses the rest under Groups", async () => {
+      const other = await openPage(pageUrl);
+      try {
+        await other.getByLabel("User id", { exact: true }).fill("grouper");
+        await other.locator("summary", { hasText: "Token options" }).click();
+        await other.getByLabel("Groups at connect (comma-separated)").fill("lobby");
+        await other.getByRole("button", { name: "Connect", exact: true }).click();
+        await other.waitForSelector("#connection-status[data-state=connected]");
+        await other.waitForSelector("#joined-groups li:text-is('lobby')");
+
+        await other.getByLabel("Group name", { exact: true }).fill("admins");
+        await other.getByRole("button", { name: "Join", exact: true }).click();
+        await expect
+          .poll(() => other.locator("#group-status").textContent())
+          .toBe('Joining group admins failed (403 GroupNotAllowed): Forbidden: you are not allowed to do this. Group "admins" is not in the allow-list (AllowedGroups).');
+
+        await other.getByLabel("Group name", { exact: true }).fill("room-1");
+        await other.getByRole("button", { name: "Join", exact: true }).click();
+        await expect.poll(() => other.locator("#group-status").textContent()).toBe("Joined group room-1.");
+        expect(await other.locator("#joined-groups li").allTextContents()).toEqual(["lobby", "room-1"]);
+        expect(await other.locator("#send-status").textContent()).toBe("");
+      } finally {
+        await other.close();
+      }
+    });
+
+    it("fits a 390 px phone screen with the node panel and its results showing", async () => {
+      const phone = await openPage(pageUrl, 390);
+      try {
+        await connectThrough(phone, "1", "phone-user");
+        await runCheck(phone);
+        await phone.waitForSelector(".usage-table");
+        const widths = await phone.evaluate(() => ({
+          document: document.documentElement.scrollWidth,
+          widest: Math.max(...Array.from(document.querySelectorAll("body *")).map((element) => element.getBoundingClientRect().right)),
+        }));
+        expect(widths.document).toBeLessThanOrEqual(390);
+        expect(widths.widest).toBeLessThanOrEqual(390);
+        await phone.screenshot({ path: join(screenshots, "nodes-phone-390.png"), fullPage: true });
+      } finally {
+        await phone.close();
+      }
     });
   });
 

@@ -81,7 +81,12 @@ export async function negotiate(settings: FunctionApiSettings, userId: string, g
   return body;
 }
 
-export async function sendMessage(settings: FunctionApiSettings, target: SendTarget, body: OutgoingBody): Promise<void> {
+/** Ask the app to wrap the message with who sent it (`from`, the caller's user id) and where it went through. */
+export interface SenderStampRequest {
+  from: string | null;
+}
+
+export async function sendMessage(settings: FunctionApiSettings, target: SendTarget, body: OutgoingBody, stamp?: SenderStampRequest): Promise<void> {
   let path: string;
   let query: [string, string][];
   switch (target.kind) {
@@ -102,6 +107,7 @@ export async function sendMessage(settings: FunctionApiSettings, target: SendTar
       throw new Error(`unknown target ${String(_never)}`);
     }
   }
+  if (stamp) query.push(["stamp", "sender"], ...(stamp.from ? ([["from", stamp.from]] as [string, string][]) : []));
   await call(endpoint(settings, path, query), {
     method: "POST",
     headers: { ...keyHeaders(settings), "content-type": body.contentType },

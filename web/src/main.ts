@@ -7,6 +7,7 @@ import { fetchNodeDirectory } from "./node-directory";
 import { mountNodePanel, type NodePanel } from "./node-panel";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
+import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
 import { describeCost, mountUsagePanel } from "./usage-panel";
 
@@ -44,6 +45,7 @@ const ui = {
   clearLog: element<HTMLButtonElement>("clear-log"),
   usagePanel: element<HTMLElement>("usage-panel"),
   groupStatus: element<HTMLElement>("group-status"),
+  stampSender: element<HTMLInputElement>("stamp-sender"),
   nodes: {
     panel: element<HTMLElement>("nodes"),
     connectField: element<HTMLElement>("connect-node-field"),
@@ -154,6 +156,12 @@ async function connect(): Promise<void> {
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
   next.on("server-message", (event) => {
     if (nodes?.receive(event.message.data)) return;
+    const stamped = unwrapStamp(event.message.dataType, event.message.data);
+    if (stamped) {
+      const sender = describeSender(stamped, (host) => nodes?.nodeOfHost(host));
+      appendMessage(ui.messages, { at: new Date(), sender, dataType: stamped.dataType, data: stamped.data });
+      return;
+    }
     appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: event.message.dataType, data: event.message.data });
   });
   next.on("group-message", (event) => {
@@ -225,7 +233,8 @@ async function send(): Promise<void> {
     }
     const target: SendTarget =
       kind === "user" ? { kind: "user", userId: targetName } : kind === "group" ? { kind: "group", group: targetName } : { kind: "everyone" };
-    await sendMessage({ ...settings(), baseUrl: nodes?.sendBaseUrl() ?? settings().baseUrl }, target, buildBody(dataType, text));
+    const stamp = ui.stampSender.checked ? { from: view.userId ?? (ui.userId.value.trim() || null) } : undefined;
+    await sendMessage({ ...settings(), baseUrl: nodes?.sendBaseUrl() ?? settings().baseUrl }, target, buildBody(dataType, text), stamp);
     ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
     void usage.refresh();
   } catch (error) {

@@ -4,7 +4,7 @@
  * numbered messages through every node to yourself and shows what arrived, node beside node.
  */
 import { defaultCheckMessages, maxCheckMessages, startCheck, type CheckMessage, type CheckRun, type NodeTally } from "./delivery-check";
-import { nodeOfService, nodeStatusLine, type PageDirectory } from "./node-directory";
+import { nodeOfBaseUrl, nodeOfService, nodeStatusLine, type PageDirectory } from "./node-directory";
 
 export interface NodePanelElements {
   panel: HTMLElement;
@@ -34,8 +34,8 @@ export interface NodePanelHooks {
 export interface NodePanel {
   /** Where the Send form's HTTP sends go: the picked node, or undefined to use the base URL field. */
   sendBaseUrl(): string | undefined;
-  /** The node a function base URL belongs to, to name where a message came through. */
-  directory(): PageDirectory | undefined;
+  /** The node whose function host listens at `host` (`name:port`), to name where a message came through. */
+  nodeOfHost(host: string): number | undefined;
   /** Offers a received message to a running test; true when it was one (and is not logged). */
   receive(data: unknown): boolean;
   refresh(): void;
@@ -63,14 +63,15 @@ function renderResults(table: HTMLTableElement, tallies: readonly NodeTally[], s
       head.scope = "row";
       head.textContent = `node ${tally.node}${tally.node === socketNode ? " (your socket's)" : ""}`;
       row.append(head);
-      for (const [field, text] of [
-        ["sent", String(tally.sent)],
-        ["delivered", String(tally.delivered)],
-        ["lost", String(tally.lost)],
-        ["latency", latencyText(tally)],
+      for (const [field, label, text] of [
+        ["sent", "Sent", String(tally.sent)],
+        ["delivered", "Delivered", String(tally.delivered)],
+        ["lost", "Lost", String(tally.lost)],
+        ["latency", "Latency (median / max)", latencyText(tally)],
       ] as const) {
         const cell = document.createElement("td");
         cell.dataset.field = field;
+        cell.dataset.label = label;
         cell.textContent = text;
         if (field === "lost" && tally.lost > 0) cell.className = "bad";
         row.append(cell);
@@ -154,7 +155,7 @@ export function mountNodePanel(elements: NodePanelElements, directory: PageDirec
 
   return {
     sendBaseUrl: () => (several ? byNumber.get(picked(elements.sendNode))?.baseUrl : undefined),
-    directory: () => directory,
+    nodeOfHost: (host) => nodeOfBaseUrl(directory, `http://${host}/`),
     receive: (data) => run?.receive(data, performance.now()) ?? false,
     refresh,
   };
