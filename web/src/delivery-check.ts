@@ -77,6 +77,8 @@ export function startCheck(options: CheckOptions): CheckRun {
   };
 
   const finished = (async (): Promise<NodeTally[]> => {
+    // Send from the next tick, so the caller holds `receive` before the first message can arrive.
+    await Promise.resolve();
     for (const node of options.nodes) {
       for (let seq = 1; seq <= options.count; seq++) {
         const message = { check, node, seq };
