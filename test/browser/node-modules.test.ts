@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { historyKey, loadHistory, resultRows, saveRun } from "../../web/src/check-history";
 import { asCheckMessage, startCheck, tally } from "../../web/src/delivery-check";
 import { nodeOfBaseUrl, nodeOfService, nodeStatusLine, toPageDirectory, type PageDirectory } from "../../web/src/node-directory";
 import { describeSender, unwrapStamp } from "../../web/src/sender-stamp";
@@ -125,5 +126,51 @@ describe("stamped messages", () => {
     const stamp = { userId: null, via: "localhost:7072", dataType: "text" as const, data: "x" };
     expect(describeSender(stamp, () => 2)).toBe("an anonymous caller via node 2");
     expect(describeSender({ ...stamp, userId: "bob" }, () => undefined)).toBe("bob via localhost:7072");
+  });
+});
+
+describe("the delivery test's saved runs", () => {
+  function memoryStore(initial?: string) {
+    const values = new Map<string, string>(initial === undefined ? [] : [[historyKey, initial]]);
+    return { values, getItem: (key: string) => values.get(key) ?? null, setItem: (key: string, value: string) => void values.set(key, value) };
+  }
+  const lossy = { node: 2, sent: 20, delivered: 0, lost: 20, medianMs: null, maxMs: null };
+  const full = { node: 1, sent: 20, delivered: 20, lost: 0, medianMs: 3.5, maxMs: 9 };
+
+  it("keeps the latest run per backplane kind, two at most", () => {
+    const store = memoryStore();
+    saveRun(store, { backplane: "none", at: "2026-01-01T00:00:00.000Z", socketNode: 1, tallies: [full] });
+    saveRun(store, { backplane: "none", at: "2026-01-01T00:01:00.000Z", socketNode: 1, tallies: [full, lossy] });
+    const history = saveRun(store, { backplane: "redis", at: "2026-01-01T00:02:00.000Z", socketNode: 1, tallies: [full] });
+    expect(Object.keys(history).sort()).toEqual(["none", "redis"]);
+    expect(loadHistory(store)).toEqual(history);
+    expect(history.none?.at).toBe("2026-01-01T00:01:00.000Z");
+  });
+
+  it("orders rows by node, nothing before Redis, and marks the run made now", () => {
+    const history = {
+      none: { backplane: "none" as const, at: "t1", socketNode: 1, tallies: [full, lossy] },
+      redis: { backplane: "redis" as const, at: "t2", socketNode: 1, tallies: [full, { ...lossy, delivered: 20, lost: 0 }] },
+    };
+    expect(resultRows(history, "t2").map((row) => `${row.tally.node}/${row.backplane}/${row.current ? "this" : "earlier"}`)).toEqual([
+      "1/none/earlier",
+      "1/redis/this",
+      "2/none/earlier",
+      "2/redis/this",
+    ]);
+  });
+
+  it.each([
+    ["not JSON", "{"],
+    ["a run under the wrong kind", JSON.stringify({ none: { backplane: "redis", at: "t", socketNode: 1, tallies: [full] } })],
+    ["a tally with a negative count", JSON.stringify({ none: { backplane: "none", at: "t", socketNode: 1, tallies: [{ ...full, lost: -1 }] } })],
+    ["more than four nodes", JSON.stringify({ none: { backplane: "none", at: "t", socketNode: 1, tallies: [full, full, full, full, full] } })],
+  ])("reads %s as nothing saved", (_name, text) => {
+    expect(loadHistory(memoryStore(text))).toEqual({});
+  });
+
+  it("still shows the run when storage refuses to save", () => {
+    const store = { getItem: () => null, setItem: () => { throw new Error("QuotaExceededError"); } };
+    expect(saveRun(store, { backplane: "none", at: "t", socketNode: null, tallies: [full] }).none?.tallies).toEqual([full]);
   });
 });

@@ -1,9 +1,11 @@
+import { once } from "node:events";
 import { mkdirSync } from "node:fs";
+import net from "node:net";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requiredBinary } from "../support/required-binary";
-import { startRedisServer, type RedisServerProcess } from "../support/redis-server";
+import { freePort, startRedisServer, type RedisServerProcess } from "../support/redis-server";
 import { ensureWebBuilt, printedNodes, repoRoot, runStartCommand, stopStartCommand, waitForOutput, type StartedCommand } from "../support/start-command";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
@@ -12,6 +14,9 @@ const screenshots = join(repoRoot, "test-results", "browser");
 
 interface Row {
   node: string;
+  backplane: string;
+  run: string;
+  shared: string;
   sent: string;
   delivered: string;
   lost: string;
@@ -19,9 +24,29 @@ interface Row {
 }
 
 let browser: Browser;
+/** The story's page: opened on node 1, kept open while the stack restarts with Redis on the same ports. */
+let page: Page;
+let functionsBase = 0;
+
+async function portIsFree(port: number): Promise<boolean> {
+  const server = net.createServer();
+  server.on("error", () => {});
+  server.listen(port, "127.0.0.1");
+  const [result] = await Promise.race([once(server, "listening").then(() => [true]), once(server, "error").then(() => [false])]);
+  if (result) await new Promise((resolve) => server.close(resolve));
+  return result as boolean;
+}
+
+/** A base port with its neighbour free too: the two nodes' function hosts, the same in both runs. */
+async function freePortPair(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port < 65535 && (await portIsFree(port + 1))) return port;
+  }
+}
 
 async function startTwoNodes(extra: string[]): Promise<{ stack: StartedCommand; pageUrl: string }> {
-  const stack = runStartCommand(["--nodes", "2", "--functions-port", "0", "--emulator-port", "0", "--settings", "local.settings.example.json", ...extra]);
+  const stack = runStartCommand(["--nodes", "2", "--functions-port", String(functionsBase), "--emulator-port", "0", "--settings", "local.settings.example.json", ...extra]);
   await waitForOutput(stack, /Press Ctrl-C to stop\./);
   const nodes = printedNodes(stack.stdout());
   expect(nodes).toHaveLength(2);
@@ -50,7 +75,8 @@ async function runCheck(page: Page): Promise<Row[]> {
   return page.locator("#check-results tbody tr").evaluateAll((rows) =>
     rows.map((row) => {
       const field = (name: string): string => row.querySelector(`[data-field=${name}]`)?.textContent ?? "";
-      return { node: (row as HTMLElement).dataset.node ?? "", sent: field("sent"), delivered: field("delivered"), lost: field("lost"), latency: field("latency") };
+      const data = (row as HTMLElement).dataset;
+      return { node: data.node ?? "", backplane: data.backplane ?? "", run: data.run ?? "", shared: field("shared"), sent: field("sent"), delivered: field("delivered"), lost: field("lost"), latency: field("latency") };
     }),
   );
 }
@@ -60,14 +86,15 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
     ensureWebBuilt();
     mkdirSync(screenshots, { recursive: true });
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--no-sandbox"] });
+    functionsBase = await freePortPair();
   });
   afterAll(async () => {
+    await page?.close();
     await browser?.close();
   });
 
   describe("without a backplane", () => {
     let stack: StartedCommand;
-    let page: Page;
     let pageUrl = "";
     beforeAll(async () => {
       const started = await startTwoNodes([]);
@@ -76,7 +103,6 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
       page = await openPage(pageUrl);
     });
     afterAll(async () => {
-      await page?.close();
       if (stack) expect(await stopStartCommand(stack)).toBe(0);
     });
 
@@ -88,10 +114,11 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
 
     it("a socket on node 1 gets every message sent through node 1 and none sent through node 2", async () => {
       const rows = await runCheck(page);
-      expect(rows.map(({ node, sent, delivered, lost }) => ({ node, sent, delivered, lost }))).toEqual([
-        { node: "1", sent: "20", delivered: "20", lost: "0" },
-        { node: "2", sent: "20", delivered: "0", lost: "20" },
+      expect(rows.map(({ node, backplane, run, sent, delivered, lost }) => ({ node, backplane, run, sent, delivered, lost }))).toEqual([
+        { node: "1", backplane: "none", run: "this", sent: "20", delivered: "20", lost: "0" },
+        { node: "2", backplane: "none", run: "this", sent: "20", delivered: "0", lost: "20" },
       ]);
+      expect(rows[0].shared).toBe("nothing");
       expect(rows[0].latency).toMatch(/^\d+\.\d ms \/ \d+\.\d ms$/);
       expect(rows[1].latency).toBe("none arrived");
       await page.screenshot({ path: join(screenshots, "nodes-without-backplane.png"), fullPage: true });
@@ -156,32 +183,41 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
     });
   });
 
-  describe("with Redis", () => {
+  describe("the same nodes restarted with Redis", () => {
     let redis: RedisServerProcess;
     let stack: StartedCommand;
-    let page: Page;
     beforeAll(async () => {
       redis = await startRedisServer(redisBinary!);
       const started = await startTwoNodes(["--redis", redis.url]);
       stack = started.stack;
       expect(stack.stdout()).toContain(`  Backplane:          Redis at ${redis.url}: every node delivers to every socket\n`);
-      page = await openPage(started.pageUrl);
+      // The same page reloaded: same origin, so the run without a backplane is still there.
+      await page.reload();
+      await page.waitForSelector("body[data-ready=true]");
     });
     afterAll(async () => {
-      await page?.close();
       if (stack) expect(await stopStartCommand(stack)).toBe(0);
       await redis?.stop();
     });
 
-    it("the same socket on node 1 gets every message, whichever node sends", async () => {
+    it("shows the earlier run without a backplane before anything is sent", async () => {
+      const rows = await page.locator("#check-results tbody tr").evaluateAll((items) => items.map((row) => `${(row as HTMLElement).dataset.node}/${(row as HTMLElement).dataset.backplane}/${(row as HTMLElement).dataset.run}`));
+      expect(rows).toEqual(["1/none/earlier", "2/none/earlier"]);
+    });
+
+    it("the same socket on node 1 gets every message, whichever node sends, shown beside the loss without Redis", async () => {
       await connectThrough(page, "1", "pod-story");
       await page.getByLabel("Send through node", { exact: true }).selectOption("2");
       await expect.poll(() => page.locator("#node-status").textContent()).toBe("Your socket is on node 1. Sending through node 2. Nodes share: Redis.");
       const rows = await runCheck(page);
-      expect(rows.map(({ node, sent, delivered, lost }) => ({ node, sent, delivered, lost }))).toEqual([
-        { node: "1", sent: "20", delivered: "20", lost: "0" },
-        { node: "2", sent: "20", delivered: "20", lost: "0" },
+      expect(rows.map(({ node, backplane, run, sent, delivered, lost }) => ({ node, backplane, run, sent, delivered, lost }))).toEqual([
+        { node: "1", backplane: "none", run: "earlier", sent: "20", delivered: "20", lost: "0" },
+        { node: "1", backplane: "redis", run: "this", sent: "20", delivered: "20", lost: "0" },
+        { node: "2", backplane: "none", run: "earlier", sent: "20", delivered: "0", lost: "20" },
+        { node: "2", backplane: "redis", run: "this", sent: "20", delivered: "20", lost: "0" },
       ]);
+      expect(rows[0].shared).toMatch(/^nothing \(earlier run, .+\)$/);
+      expect(rows[1].shared).toBe("Redis");
       await page.screenshot({ path: join(screenshots, "nodes-with-redis.png"), fullPage: true });
     });
   });

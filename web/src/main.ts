@@ -266,6 +266,13 @@ async function mountNodes(): Promise<void> {
     connectedUser: () => (view.status === "connected" ? view.userId : null),
     send: (baseUrl, userId, message) => sendMessage({ ...settings(), baseUrl }, { kind: "user", userId }, checkBody(JSON.stringify(message))),
     describeFailure: (error) => describeFailure("Sending", error),
+    storage: (() => {
+      try {
+        return window.localStorage;
+      } catch {
+        return undefined; // storage blocked: results are kept for this page only
+      }
+    })(),
   });
 }
 ui.connectForm.addEventListener("submit", (event) => {

@@ -4,6 +4,7 @@
  * numbered messages through every node to yourself and shows what arrived, node beside node.
  */
 import { defaultCheckMessages, maxCheckMessages, startCheck, type CheckMessage, type CheckRun, type NodeTally } from "./delivery-check";
+import { loadHistory, resultRows, saveRun, type ResultRow } from "./check-history";
 import { nodeOfBaseUrl, nodeOfService, nodeStatusLine, type PageDirectory } from "./node-directory";
 
 export interface NodePanelElements {
@@ -29,6 +30,8 @@ export interface NodePanelHooks {
   /** Sends one test message to `userId` through the function host at `baseUrl`. */
   send(baseUrl: string, userId: string, message: CheckMessage): Promise<void>;
   describeFailure(error: unknown): string;
+  /** Where the last run of each backplane kind is kept across restarts; undefined keeps nothing. */
+  storage: Pick<Storage, "getItem" | "setItem"> | undefined;
 }
 
 export interface NodePanel {
@@ -53,17 +56,21 @@ function latencyText(tally: NodeTally): string {
   return `${tally.medianMs.toFixed(1)} ms / ${tally.maxMs.toFixed(1)} ms`;
 }
 
-function renderResults(table: HTMLTableElement, tallies: readonly NodeTally[], socketNode: number | undefined): void {
+function renderResults(table: HTMLTableElement, rows: readonly ResultRow[]): void {
   const body = table.tBodies[0];
   body.replaceChildren(
-    ...tallies.map((tally) => {
+    ...rows.map(({ tally, backplane, current, at, socketNode }) => {
       const row = document.createElement("tr");
       row.dataset.node = String(tally.node);
+      row.dataset.backplane = backplane;
+      row.dataset.run = current ? "this" : "earlier";
       const head = document.createElement("th");
       head.scope = "row";
       head.textContent = `node ${tally.node}${tally.node === socketNode ? " (your socket's)" : ""}`;
       row.append(head);
+      const share = `${backplane === "redis" ? "Redis" : "nothing"}${current ? "" : ` (earlier run, ${new Date(at).toLocaleTimeString()})`}`;
       for (const [field, label, text] of [
+        ["shared", "Nodes share", share],
         ["sent", "Sent", String(tally.sent)],
         ["delivered", "Delivered", String(tally.delivered)],
         ["lost", "Lost", String(tally.lost)],
@@ -96,6 +103,10 @@ export function mountNodePanel(elements: NodePanelElements, directory: PageDirec
     elements.baseUrl.value = directory.nodes[0].baseUrl;
   }
   elements.checkCount.value = String(defaultCheckMessages);
+  const memory = new Map<string, string>();
+  const storage = hooks.storage ?? { getItem: (key: string) => memory.get(key) ?? null, setItem: (key: string, value: string) => void memory.set(key, value) };
+  // A run saved before a restart (say, without Redis) shows at once, beside the next one.
+  if (several) renderResults(elements.results, resultRows(loadHistory(storage), undefined));
 
   const picked = (select: HTMLSelectElement): number => Number(select.value);
   const socketNode = (): number | undefined => (hooks.connectedUser() === null ? undefined : nodeOfService(directory, hooks.serviceOrigin()));
@@ -134,10 +145,14 @@ export function mountNodePanel(elements: NodePanelElements, directory: PageDirec
     });
     try {
       const tallies = await run.finished;
-      renderResults(elements.results, tallies, socketNode());
+      const at = new Date().toISOString();
+      const history = saveRun(storage, { backplane: directory.backplane, at, socketNode: socketNode() ?? null, tallies });
+      renderResults(elements.results, resultRows(history, at));
       const lost = tallies.reduce((sum, tally) => sum + tally.lost, 0);
+      const other = directory.backplane === "redis" ? "without --redis" : "with --redis";
       elements.checkStatus.textContent =
-        lost === 0 ? "Every message arrived, whichever node it went through." : `${lost} message(s) never arrived: the node they went through does not hold your socket and shares nothing with the one that does.`;
+        (lost === 0 ? "Every message arrived, whichever node it went through." : `${lost} message(s) never arrived: the node they went through does not hold your socket and shares nothing with the one that does.`) +
+        (history.none && history.redis ? "" : ` Restart npm start ${other} on the same ports and run it again to see both side by side.`);
       elements.results.dataset.state = "done";
     } catch (error) {
       elements.checkStatus.textContent = `The test stopped: ${hooks.describeFailure(error)}`;
