@@ -152,6 +152,12 @@ export async function startNodeCluster(options: NodeClusterOptions): Promise<Nod
     throw failed.reason;
   }
   const nodes = results.map((result) => (result as PromiseFulfilledResult<RunningNode>).value);
+  // A node that stops on its own is like a pod gone: the others keep serving; say so once.
+  for (const [index, child] of children.entries()) {
+    child.once("exit", (code, signal) => {
+      if (!closing) options.log(`[stack] node ${index + 1} stopped (${signal ?? `exit code ${String(code)}`}); the other nodes keep running.`);
+    });
+  }
   return { nodes, directory, close };
 }
 

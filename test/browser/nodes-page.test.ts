@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { mkdirSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
@@ -28,13 +27,12 @@ let browser: Browser;
 let page: Page;
 let functionsBase = 0;
 
-async function portIsFree(port: number): Promise<boolean> {
-  const server = net.createServer();
-  server.on("error", () => {});
-  server.listen(port, "127.0.0.1");
-  const [result] = await Promise.race([once(server, "listening").then(() => [true]), once(server, "error").then(() => [false])]);
-  if (result) await new Promise((resolve) => server.close(resolve));
-  return result as boolean;
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
 }
 
 /** A base port with its neighbour free too: the two nodes' function hosts, the same in both runs. */

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,6 +92,19 @@ describe("npm start -- --nodes 2 (independent nodes)", () => {
       const accepted = await fetch(`${node.functionsBase}/send?userId=u`, { method: "POST", headers: { "content-type": "text/plain", "x-functions-key": "cluster-key" }, body: "x" });
       expect(accepted.status).toBe(202);
     }
+  });
+
+  it("keeps the other node serving when one node dies, and says which", async () => {
+    // Linux lists a process's children in /proc; the launcher's are the two nodes.
+    const launcher = stack.child.pid!;
+    const children = readFileSync(`/proc/${launcher}/task/${launcher}/children`, "utf8").trim().split(/\s+/).map(Number);
+    expect(children).toHaveLength(2);
+    const [one, two] = printedNodes(stack.stdout());
+    const nodeOfPid = readFileSync(`/proc/${children[1]}/environ`, "utf8").includes('"self":2') ? 2 : 1;
+    process.kill(children[1], "SIGKILL");
+    await eventually(() => stack.stderr().includes(`[stack] node ${nodeOfPid} stopped (SIGKILL); the other nodes keep running.`), 10_000);
+    const survivor = nodeOfPid === 2 ? one : two;
+    expect((await fetch(`${survivor.functionsBase}/negotiate?userId=u`)).status).toBe(200);
   });
 
   it("stops every node on Ctrl-C and exits 0", async () => {

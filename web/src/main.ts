@@ -259,7 +259,7 @@ installSocketWatch(window, {
 ui.baseUrl.value = defaultBaseUrl();
 const checkBody = (text: string): { contentType: string; bytes: Uint8Array } => ({ contentType: "application/json", bytes: new TextEncoder().encode(text) });
 async function mountNodes(): Promise<void> {
-  const directory = await fetchNodeDirectory(ui.baseUrl.value, location);
+  const directory = await fetchNodeDirectory(ui.baseUrl.value);
   if (!directory) return;
   nodes = mountNodePanel(ui.nodes, directory, {
     serviceOrigin: () => serviceOrigin,

@@ -1,7 +1,7 @@
 /**
  * The local nodes the page can use, from the app's `GET /api/local/nodes` (served by `npm start`,
  * absent under `func start` or Azure: then the page has one node, the base URL field's).
- * Pure apart from `fetchNodeDirectory`; URLs keep the host name the page was opened with.
+ * Pure apart from `fetchNodeDirectory`; URLs keep the host name the first node was reached by.
  */
 export interface PageNode {
   node: number;
@@ -35,11 +35,12 @@ export function toPageDirectory(body: unknown, page: { protocol: string; hostnam
   return { backplane: record.backplane, nodes };
 }
 
-export async function fetchNodeDirectory(baseUrl: string, page: { protocol: string; hostname: string }): Promise<PageDirectory | undefined> {
+/** Asks the function host at `baseUrl`; the other nodes are reached by the same host name. */
+export async function fetchNodeDirectory(baseUrl: string): Promise<PageDirectory | undefined> {
   try {
     const response = await fetch(`${baseUrl.replace(/\/+$/, "")}/local/nodes`, { headers: { accept: "application/json" } });
     if (!response.ok) return undefined;
-    return toPageDirectory(await response.json(), page);
+    return toPageDirectory(await response.json(), new URL(baseUrl));
   } catch {
     return undefined;
   }
