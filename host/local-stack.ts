@@ -5,6 +5,8 @@
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
 import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
+import type { ServiceMeter } from "../emulator/src/metering/service-meter";
+import { createUsageMeter } from "../emulator/src/metering/usage-meter";
 import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
 import { createServer as createService, type ServiceServer } from "../emulator/src/server";
 import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream-dispatcher";
@@ -71,9 +73,15 @@ function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
 
-function eventsDispatcher(eventHandlerUrl: string, accessKey: string, serviceHost: () => string, log: (line: string) => void): UpstreamDispatcher {
+function eventsDispatcher(
+  eventHandlerUrl: string,
+  accessKey: string,
+  serviceHost: () => string,
+  log: (line: string) => void,
+  meter: ServiceMeter,
+): UpstreamDispatcher {
   const settings = settingsFromHandlers([parseEventHandlerOption(`*=${eventHandlerUrl}`)]);
-  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log });
+  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log, meter });
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -100,8 +108,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let serviceHost = `localhost:${emulatorPort}`;
   let service: ServiceServer;
   try {
+    // One meter for the service and its event dispatcher: events sent to the functions are billed traffic.
+    const meter = createUsageMeter();
     const upstream = eventHandlerUrl
-      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line))
+      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
       : undefined;
     const logger = options.serviceLogger;
     const backplane = options.redisUrl ? new RedisBackplane({ url: options.redisUrl, ...(logger ? { logger } : {}) }) : undefined;
@@ -109,6 +119,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       port: emulatorPort,
       accessKey,
       ...(backplane ? { backplane } : {}),
+      meter,
       ...(upstream ? { upstream } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
     });

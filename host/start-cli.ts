@@ -21,6 +21,7 @@ import { startLocalStack, StackStartError, type LocalStack } from "./local-stack
 import { backplaneLine, nodeDirectoryVariable, NodeClusterError, startNodeCluster, type NodeReadyMessage } from "./node-cluster";
 import { nodeDirectoryRoute, nodeOrigins, parseNodeDirectory, type NodeDirectory } from "./node-directory";
 import { findRedisServer, startRedisServer, type RedisServerProcess } from "./redis-server-process";
+import { startCliOptions } from "./start-cli-options";
 
 const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
                     [--nodes N]          run N nodes (1-4) on consecutive ports, like pods behind a load balancer
@@ -75,18 +76,6 @@ function portAdvice(error: StackStartError): string {
   }
 }
 
-const cliOptions = {
-  "functions-port": { type: "string" },
-  "emulator-port": { type: "string" },
-  "function-key": { type: "string", multiple: true },
-  settings: { type: "string" },
-  events: { type: "boolean", default: false },
-  verbose: { type: "boolean", default: false },
-  nodes: { type: "string" },
-  redis: { type: "string" },
-  help: { type: "boolean", default: false },
-} as const;
-
 type CliValues = ReturnType<typeof parseCli>["values"];
 
 /** `--redis` takes an optional URL: alone (last, or before another flag) it means "start one". */
@@ -95,7 +84,7 @@ function withOptionalRedisUrl(args: readonly string[]): string[] {
 }
 
 function parseCli(args: readonly string[]) {
-  return parseArgs({ args: withOptionalRedisUrl(args), options: cliOptions, strict: true, tokens: true });
+  return parseArgs({ args: withOptionalRedisUrl(args), options: startCliOptions, strict: true, tokens: true });
 }
 
 function readSettings(values: CliValues): LocalSettings {

@@ -7,6 +7,8 @@ import { fetchNodeDirectory } from "./node-directory";
 import { mountNodePanel, type NodePanel } from "./node-panel";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
+import { mountPlanLine } from "./plan-line";
+import { mountPresencePanel } from "./presence-panel";
 import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
 import { describeCost, mountUsagePanel } from "./usage-panel";
@@ -60,6 +62,8 @@ const ui = {
     checkStatus: element<HTMLElement>("check-status"),
     results: element<HTMLTableElement>("check-results"),
   },
+  planLine: element<HTMLElement>("plan-line"),
+  presencePanel: element<HTMLElement>("presence-panel"),
 };
 
 let view: ConnectionView = initialConnectionView;
@@ -71,6 +75,8 @@ let serviceOrigin: string | undefined;
 /** The node controls, once the app said which local nodes run (never, under func start or Azure). */
 let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
+const planLine = mountPlanLine(ui.planLine, { planUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage/plan` : undefined), intervalMs: 2000 });
+const presence = mountPresencePanel(ui.presencePanel, { settings, userId: () => ui.userId.value.trim(), onError: showError });
 
 function dispatch(event: ConnectionEvent): void {
   view = nextConnectionView(view, event);
@@ -145,6 +151,7 @@ async function connect(): Promise<void> {
       renderGroups();
     }
     void usage.refresh();
+    void planLine.refresh();
     if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
     lastConnectionId = event.connectionId;
   });
@@ -156,6 +163,8 @@ async function connect(): Promise<void> {
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
   next.on("server-message", (event) => {
     if (nodes?.receive(event.message.data)) return;
+    // Join/leave notices refresh the member lists (with their cost shown there) instead of the log.
+    if (presence.onMessage(event.message.data)) return;
     const stamped = unwrapStamp(event.message.dataType, event.message.data);
     if (stamped) {
       const sender = describeSender(stamped, (host) => nodes?.nodeOfHost(host));
@@ -199,6 +208,7 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
+    void presence.groupChanged(group, action === "join" ? "joined" : "left");
     ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
     const failure = describeFailure(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
