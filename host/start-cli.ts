@@ -19,7 +19,7 @@ import { isLocalEndpoint, parseConnectionString } from "../shared/connection-str
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 import { backplaneLine, nodeDirectoryVariable, NodeClusterError, startNodeCluster, type NodeReadyMessage } from "./node-cluster";
-import { nodeDirectoryRoute, nodeOrigins, parseNodeDirectory, type NodeDirectory } from "./node-directory";
+import { maxLocalNodes, nodeDirectoryRoute, nodeOrigins, parseNodeDirectory, type NodeDirectory } from "./node-directory";
 import { findRedisServer, startRedisServer, type RedisServerProcess } from "./redis-server-process";
 import { startCliOptions } from "./start-cli-options";
 
@@ -137,7 +137,9 @@ function stopOnSignals(what: string, close: () => Promise<void>): void {
 async function runNodeCluster(values: CliValues, tokens: ReturnType<typeof parseCli>["tokens"]): Promise<void> {
   const env = process.env;
   const count = Number(values.nodes);
-  if (!/^\d+$/.test(values.nodes ?? "") || count < 1 || count > 4) throw new CliError(`--nodes must be a whole number 1-4, got "${values.nodes ?? ""}".`);
+  if (!/^\d+$/.test(values.nodes ?? "") || count < 1 || count > maxLocalNodes) {
+    throw new CliError(`--nodes must be a whole number 1-${maxLocalNodes}, got "${values.nodes ?? ""}".`);
+  }
   const file = settingsFile(values.settings);
   const settings = file ? readLocalSettings(file) : readLocalSettings("local.settings.json");
   const functionsPort = port("--functions-port", "FUNCTIONS_PORT", values["functions-port"] ?? env.FUNCTIONS_PORT, settings.localHttpPort ?? 7071);
