@@ -9,6 +9,7 @@ import { groupConnectionsRoute } from "./group-connections";
 import { groupMemberCountRoute } from "./group-member-count";
 import { groupMembersRoute } from "./group-members";
 import { groupUserRoute } from "./group-user";
+import { joinGroupRoute, leaveGroupRoute } from "./join-group";
 import { negotiateRoute } from "./negotiate";
 import type { RouteDefinition } from "./route-table-types";
 import { sendRoute } from "./send";
@@ -37,6 +38,9 @@ export const routes: RouteDefinition[] = [
   groupMembersRoute,
   groupMemberCountRoute,
   userOnlineRoute,
+  // A user's own page joining or leaving a group, under negotiate's allow-list.
+  joinGroupRoute,
+  leaveGroupRoute,
   ...eventsRoutes,
   ...webRoutes,
 ];

@@ -4,6 +4,7 @@
  * with `events`, the service's event handler pointed at the functions' events trigger).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
+import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
 import type { ServiceMeter } from "../emulator/src/metering/service-meter";
 import { createUsageMeter } from "../emulator/src/metering/usage-meter";
 import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
@@ -31,6 +32,11 @@ export interface LocalStackOptions {
    * `/api/events/{hub}` trigger, as an Azure event handler would. @default false
    */
   events?: boolean;
+  /**
+   * Link the service to every other node on this Redis (`redis://host:port`), so a message sent
+   * through any node reaches sockets held by all of them. @default undefined (a lone node)
+   */
+  redisUrl?: string;
   hostLogger?: HostLogger;
   serviceLogger?: ServiceLogger;
   /**
@@ -107,9 +113,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const upstream = eventHandlerUrl
       ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
       : undefined;
+    const logger = options.serviceLogger;
+    const backplane = options.redisUrl ? new RedisBackplane({ url: options.redisUrl, ...(logger ? { logger } : {}) }) : undefined;
     service = await createService({
       port: emulatorPort,
       accessKey,
+      ...(backplane ? { backplane } : {}),
       meter,
       ...(upstream ? { upstream } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),

@@ -9,5 +9,7 @@ export const startCliOptions = {
   settings: { type: "string" },
   events: { type: "boolean", default: false },
   verbose: { type: "boolean", default: false },
+  nodes: { type: "string" },
+  redis: { type: "string" },
   help: { type: "boolean", default: false },
 } as const;

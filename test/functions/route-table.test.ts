@@ -21,6 +21,8 @@ describe("the route table", () => {
       ["groupMembers", "GET", "groups/{group}/members", "function"],
       ["groupMemberCount", "GET", "groups/{group}/members/count", "function"],
       ["userOnline", "GET", "users/{userId}/online", "function"],
+      ["joinGroup", "POST", "join-group", "anonymous"],
+      ["leaveGroup", "POST", "leave-group", "anonymous"],
     ]);
   });
 
