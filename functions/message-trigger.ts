@@ -1,7 +1,6 @@
 import type { HttpHandler } from "@azure/functions";
 import { readCappedBody } from "../shared/body-reader";
 import { maxMessageBytes } from "../shared/limits";
-import { deliverMessage } from "../shared/message-delivery";
 import { dataTypeFor, toMessagePayload } from "../shared/message-payload";
 import type { SendRequest, SendTarget } from "../shared/send-request";
 import { callService, guarded, requestQuery } from "./http-trigger";
@@ -18,7 +17,7 @@ export function createMessageHandler(name: string, deps: TriggerDeps, parseQuery
     dataTypeFor(contentType);
     const body = await readCappedBody(request.body, request.headers.get("content-length"), maxMessageBytes);
     const payload = toMessagePayload(contentType, body);
-    await callService(deps, () => deliverMessage(deps.service, target, payload, options));
+    await callService(deps, () => deps.service.send(target, payload, options));
     context.log(`${name}: ${payload.bytes} byte(s) of ${payload.dataType} to ${target.kind}`);
     return { status: 202, jsonBody: { target: describeTarget(target, deps.config.hub), dataType: payload.dataType, bytes: payload.bytes } };
   });

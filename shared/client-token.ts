@@ -1,5 +1,6 @@
 import type { WebPubSubServiceClient } from "@azure/web-pubsub";
 import jwt from "jsonwebtoken";
+import type { ClientAccessRequest } from "./realtime-service";
 
 /** The negotiate response: the client connects to `url`. */
 export interface NegotiateResult {
@@ -10,12 +11,7 @@ export interface NegotiateResult {
   expiresOn: string;
 }
 
-export interface ClientTokenRequest {
-  userId: string;
-  groups: readonly string[];
-  roles: readonly string[];
-  lifetimeMinutes: number;
-}
+export type ClientTokenRequest = ClientAccessRequest;
 
 /** Issues a client access token with the SDK (signed locally with the access key, spec §b). */
 export async function issueClientToken(service: WebPubSubServiceClient, request: ClientTokenRequest): Promise<NegotiateResult> {

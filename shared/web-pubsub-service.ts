@@ -1,0 +1,42 @@
+import type { WebPubSubServiceClient } from "@azure/web-pubsub";
+import { issueClientToken } from "./client-token";
+import type { AppConfig } from "./config";
+import { AppError } from "./errors";
+import { deliverMessage } from "./message-delivery";
+import type { RealtimeService } from "./realtime-service";
+import { createServiceClient } from "./service-client";
+
+type WebPubSubServiceConfig = Pick<AppConfig, "connectionString" | "endpoint" | "hub" | "serviceMaxRetries">;
+
+/**
+ * The seam over Azure Web PubSub, through the official SDK `@azure/web-pubsub`. SDK failures
+ * surface as its `RestError`, which the triggers' `callService` maps to 502s.
+ */
+export function createWebPubSubService(config: WebPubSubServiceConfig, client: WebPubSubServiceClient = createServiceClient(config)): RealtimeService {
+  const service: RealtimeService = {
+    kind: "webpubsub",
+    hub: config.hub,
+    forHub: (hub) => (hub.toLowerCase() === config.hub.toLowerCase() ? service : createWebPubSubService({ ...config, hub })),
+    negotiate: async (request) => ({ ...(await issueClientToken(client, request)) }),
+    send: async (target, payload, options) => {
+      if (options.clientMethod !== undefined) {
+        throw new AppError("UnsupportedOption", "?target= names a SignalR client method; Web PubSub messages have none, so leave it out.", { option: "target" });
+      }
+      await deliverMessage(client, target, payload, options);
+    },
+    addConnectionToGroup: (group, connectionId) => client.group(group).addConnection(connectionId),
+    removeConnectionFromGroup: (group, connectionId) => client.group(group).removeConnection(connectionId),
+    addUserToGroup: (group, userId) => client.group(group).addUser(userId),
+    removeUserFromGroup: (group, userId) => client.group(group).removeUser(userId),
+    removeUserFromAllGroups: (userId) => client.removeUserFromAllGroups(userId),
+    removeConnectionFromAllGroups: (connectionId) => client.removeConnectionFromAllGroups(connectionId),
+    closeConnection: (connectionId, options) => client.closeConnection(connectionId, options),
+    closeAllConnections: (options) => client.closeAllConnections(options),
+    closeUserConnections: (userId, options) => client.closeUserConnections(userId, options),
+    closeGroupConnections: (group, options) => client.group(group).closeAllConnections(options),
+    connectionExists: (connectionId) => client.connectionExists(connectionId),
+    userExists: (userId) => client.userExists(userId),
+    groupExists: (group) => client.groupExists(group),
+  };
+  return Object.freeze(service);
+}
