@@ -8,8 +8,10 @@ import { groupConnectionRoute } from "./group-connection";
 import { groupConnectionsRoute } from "./group-connections";
 import { groupUserRoute } from "./group-user";
 import { negotiateRoute } from "./negotiate";
+import { realtimeServiceInfoRoutes } from "./realtime-service-info";
 import type { RouteDefinition } from "./route-table-types";
 import { sendRoute } from "./send";
+import { signalRUpstreamRoutes } from "./signalr-upstream";
 import { userRoute } from "./user";
 import { userConnectionsRoute } from "./user-connections";
 import { userGroupsRoute } from "./user-groups";
@@ -31,5 +33,7 @@ export const routes: RouteDefinition[] = [
   groupRoute,
   groupConnectionsRoute,
   ...eventsRoutes,
+  ...signalRUpstreamRoutes,
+  ...realtimeServiceInfoRoutes,
   ...webRoutes,
 ];
