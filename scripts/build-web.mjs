@@ -1,4 +1,5 @@
-// Bundles the web test client (web/src, with @azure/web-pubsub-client) for the browser into
+// Bundles the web test client (web/src, with @azure/web-pubsub-client, @microsoft/signalr and its
+// MessagePack protocol) for the browser into
 // web/dist, next to a copy of index.html and styles.css. No CDN: the page works offline.
 import { build } from "esbuild";
 import { copyFile, mkdir, rm } from "node:fs/promises";

@@ -125,3 +125,18 @@ export function serviceOriginOf(clientUrl: string): string | undefined {
     return undefined;
   }
 }
+
+/** Which managed service the function app uses (`GET /api/realtime-service`). */
+export interface ServiceInfo {
+  service: "webpubsub" | "signalr";
+  hub: string;
+}
+
+export async function fetchServiceInfo(settings: FunctionApiSettings): Promise<ServiceInfo> {
+  const response = await call(endpoint(settings, "realtime-service"), { method: "GET" });
+  const body = (await response.json()) as Partial<ServiceInfo>;
+  if (body.service !== "webpubsub" && body.service !== "signalr") {
+    throw new FunctionCallError(response.status, "BadServiceInfo", "realtime-service named no known service.");
+  }
+  return { service: body.service, hub: typeof body.hub === "string" ? body.hub : "" };
+}
