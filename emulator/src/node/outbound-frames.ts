@@ -8,6 +8,7 @@ import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 export class OutboundFrames {
   private rawBytes: Buffer | undefined;
   private dataFrame: DataFrame | undefined;
+  private faceFrames: Map<symbol, unknown> | undefined;
 
   constructor(readonly message: OutboundData) {}
 
@@ -20,6 +21,15 @@ export class OutboundFrames {
   get json(): DataFrame {
     this.dataFrame ??= buildDataFrame(this.message);
     return this.dataFrame;
+  }
+
+  /** A frame of another face (SignalR JSON, MessagePack), built once per message under the face's own key. */
+  faceFrame<T>(key: symbol, build: (message: OutboundData) => T): T {
+    this.faceFrames ??= new Map();
+    if (this.faceFrames.has(key)) return this.faceFrames.get(key) as T;
+    const frame = build(this.message);
+    this.faceFrames.set(key, frame);
+    return frame;
   }
 
   /** Payload bytes, as the meter counts them. */

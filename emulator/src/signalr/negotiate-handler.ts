@@ -1,0 +1,67 @@
+import { randomBytes } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { ResolvedServiceOptions } from "../options";
+import type { ConnectionTokens } from "./connection-tokens";
+import { answerPreflight, corsHeaders } from "./cors";
+import { resolveHubName } from "./hub-names";
+import { upgradeBearer, verifySignalRClientToken } from "./signalr-token";
+
+/** Unguessable URL-safe ids, 22 characters like ASP.NET's. */
+export function newSignalRId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+function send(req: IncomingMessage, res: ServerResponse, status: number, body?: object): void {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, {
+    ...corsHeaders(req),
+    ...(body === undefined ? {} : { "content-type": "application/json; charset=utf-8" }),
+    "content-length": Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+/**
+ * `POST /client/negotiate?hub=…`: checks the client token and answers with a public
+ * `connectionId` and a secret single-use `connectionToken` for the WebSocket. Never a `url`:
+ * the client would treat it as a redirect and negotiate again.
+ */
+export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps: { options: ResolvedServiceOptions; tokens: ConnectionTokens; keys: readonly string[] }): void {
+  if (req.method === "OPTIONS") {
+    answerPreflight(req, res);
+    return;
+  }
+  if (req.method !== "POST") {
+    res.setHeader("allow", "POST, OPTIONS");
+    send(req, res, 405, { code: "Error.MethodNotAllowed", message: "Negotiate with POST." });
+    return;
+  }
+  req.resume(); // the client sends no body
+  const url = new URL(req.url ?? "/", "http://localhost");
+  const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
+  if (!hub.ok) {
+    send(req, res, 400, { code: hub.which === "hub" ? "Error.InvalidHubName" : "Error.InvalidApplicationName", message: `The ${hub.which} query parameter is missing or invalid.` });
+    return;
+  }
+  const { options } = deps;
+  const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
+  const check = token ? verifySignalRClientToken(token, { keys: deps.keys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }) : undefined;
+  if (!check?.ok) {
+    // The client reports "Unauthorized: Status code '401'"; no body is expected.
+    send(req, res, 401);
+    return;
+  }
+  const version = Number(url.searchParams.get("negotiateVersion") ?? "0") >= 1 ? 1 : 0;
+  const connectionId = newSignalRId();
+  const id = version === 1 ? newSignalRId() : connectionId;
+  if (!deps.tokens.add(id, { hubKey: hub.key, hub: hub.hub, connectionId, identity: check.value })) {
+    send(req, res, 429, { code: "Error.TooManyPendingConnections", message: "Too many negotiated connections are waiting for their WebSocket." });
+    return;
+  }
+  send(req, res, 200, {
+    negotiateVersion: version,
+    connectionId,
+    ...(version === 1 ? { connectionToken: id } : {}),
+    availableTransports: [{ transport: "WebSockets", transferFormats: ["Text", "Binary"] }],
+  });
+}
