@@ -6,6 +6,8 @@
  *   FUNCTION_KEYS / --function-key (comma-separated / repeatable; unset = keys not enforced)
  *   --settings PATH (default ./local.settings.json, falling back to local.settings.example.json)
  *   --events: the service sends every hub's events to the functions' /api/events/{hub} trigger
+ *     (SignalR: its upstream to /api/signalr/{hub}/{category}/{event})
+ *   --service webpubsub|signalr (default: the RealtimeService setting, else webpubsub)
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -13,10 +15,12 @@ import { parseArgs } from "node:util";
 import { loadAppConfig } from "../functions/app-config";
 import { routes } from "../functions/routes";
 import { isLocalEndpoint, parseConnectionString } from "../shared/connection-string";
+import type { RealtimeServiceKind } from "../shared/realtime-service";
+import { parseSignalRConnectionString } from "../shared/signalr/signalr-connection-string";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 
-const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
+const usage = `Usage: npm start -- [--service webpubsub|signalr] [--functions-port 7071] [--emulator-port 8080 (8888 for signalr)] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
 
 class CliError extends Error {}
@@ -40,19 +44,30 @@ function settingsFile(explicit: string | undefined): string | undefined {
   return undefined;
 }
 
+/** `--service`, else the `RealtimeService` setting, else webpubsub. */
+function realtimeService(flag: string | undefined, env: NodeJS.ProcessEnv): RealtimeServiceKind {
+  const text = (flag ?? env.RealtimeService ?? "webpubsub").trim().toLowerCase();
+  if (text !== "webpubsub" && text !== "signalr") throw new CliError(`--service (RealtimeService) must be webpubsub or signalr, got "${text}".`);
+  return text;
+}
+
+/** The app setting that holds each service's connection string. */
+const connectionStringSetting = { webpubsub: "WebPubSubConnectionString", signalr: "AzureSignalRConnectionString" } as const satisfies Record<RealtimeServiceKind, string>;
+
 /** Decides which service the functions talk to; a local endpoint always means the one we start. */
-function serviceTarget(env: NodeJS.ProcessEnv): { useLocal: true; accessKey: string | undefined } | { useLocal: false; endpoint: string } {
-  const configured = env.WebPubSubConnectionString?.trim();
+function serviceTarget(env: NodeJS.ProcessEnv, service: RealtimeServiceKind): { useLocal: true; accessKey: string | undefined } | { useLocal: false; endpoint: string } {
+  const setting = connectionStringSetting[service];
+  const configured = env[setting]?.trim();
   if (!configured) return { useLocal: true, accessKey: undefined };
-  const parsed = parseConnectionString(configured);
-  if ("error" in parsed) throw new CliError(`WebPubSubConnectionString is not valid: ${parsed.error}`);
+  const parsed = service === "signalr" ? parseSignalRConnectionString(configured) : parseConnectionString(configured);
+  if ("error" in parsed) throw new CliError(`${setting} is not valid: ${parsed.error}`);
   if (isLocalEndpoint(parsed.endpoint)) return { useLocal: true, accessKey: parsed.accessKey };
   return { useLocal: false, endpoint: parsed.endpoint };
 }
 
 function portAdvice(error: StackStartError): string {
   const [setting, flag] = error.part === "service" ? ["EMULATOR_PORT", "--emulator-port"] : ["FUNCTIONS_PORT", "--functions-port"];
-  const what = error.part === "service" ? "local Web PubSub service" : "functions host";
+  const what = error.part === "service" ? "local service" : "functions host";
   switch (error.failure.code) {
     case "EADDRINUSE":
       return `Port ${error.port} is already in use, so the ${what} cannot start. Stop whatever uses it, or pick another port: ${setting}=<port> npm start, or npm start -- ${flag} <port>.`;
@@ -66,6 +81,7 @@ function portAdvice(error: StackStartError): string {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
+      service: { type: "string" },
       "functions-port": { type: "string" },
       "emulator-port": { type: "string" },
       "function-key": { type: "string", multiple: true },
@@ -86,16 +102,18 @@ async function main(): Promise<void> {
   applySettingValues(settings.values, env);
 
   const functionsPort = port("--functions-port", "FUNCTIONS_PORT", values["functions-port"] ?? env.FUNCTIONS_PORT, settings.localHttpPort ?? 7071);
-  const emulatorPort = port("--emulator-port", "EMULATOR_PORT", values["emulator-port"] ?? env.EMULATOR_PORT, 8080);
+  const service = realtimeService(values.service, env);
+  const emulatorPort = port("--emulator-port", "EMULATOR_PORT", values["emulator-port"] ?? env.EMULATOR_PORT, service === "signalr" ? 8888 : 8080);
   const functionKeys = [...(values["function-key"] ?? []), ...splitOrigins(env.FUNCTION_KEYS ?? "")];
   const allowedOrigins = [...new Set([...settings.cors, ...splitOrigins(env.CorsAllowedOrigins ?? "")])];
-  const target = serviceTarget(env);
+  const target = serviceTarget(env, service);
   const verbose = values.verbose;
 
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       routes,
+      service,
       functionsPort,
       emulatorPort,
       ...(target.useLocal && target.accessKey ? { accessKey: target.accessKey } : {}),
@@ -112,8 +130,9 @@ async function main(): Promise<void> {
         error: (message) => console.error(`[service] error: ${message}`),
       },
       events: values.events,
-      configureFunctions: (service) => {
-        if (target.useLocal) env.WebPubSubConnectionString = service.connectionString;
+      configureFunctions: (started) => {
+        env.RealtimeService = service;
+        if (target.useLocal) env[connectionStringSetting[service]] = started.connectionString;
         loadAppConfig();
       },
     });
@@ -128,7 +147,7 @@ async function main(): Promise<void> {
   Function base URL:  ${stack.functionsBaseUrl}
   Service:            ${stack.serviceUrl}
   Connection string:  ${stack.connectionString}`);
-  if (stack.eventHandlerUrl) console.log(`  Event handler:      ${stack.eventHandlerUrl} (every hub)`);
+  if (stack.eventHandlerUrl) console.log(`  Event handler:      ${stack.eventHandlerUrl} (every hub${service === "signalr" ? ", SignalR upstream" : ""})`);
   if (!target.useLocal) console.log(`  Note: the functions use the configured service ${target.endpoint}, not the local one.`);
   if (functionKeys.length > 0) console.log(`  Function keys are required for non-anonymous triggers (${functionKeys.length} configured).`);
   console.log("Press Ctrl-C to stop.");
