@@ -65,9 +65,9 @@ function serviceTarget(env: NodeJS.ProcessEnv, service: RealtimeServiceKind): { 
   return { useLocal: false, endpoint: parsed.endpoint };
 }
 
-function portAdvice(error: StackStartError): string {
+function portAdvice(error: StackStartError, service: RealtimeServiceKind): string {
   const [setting, flag] = error.part === "service" ? ["EMULATOR_PORT", "--emulator-port"] : ["FUNCTIONS_PORT", "--functions-port"];
-  const what = error.part === "service" ? "local service" : "functions host";
+  const what = error.part === "service" ? `local ${service === "signalr" ? "SignalR" : "Web PubSub"} service` : "functions host";
   switch (error.failure.code) {
     case "EADDRINUSE":
       return `Port ${error.port} is already in use, so the ${what} cannot start. Stop whatever uses it, or pick another port: ${setting}=<port> npm start, or npm start -- ${flag} <port>.`;
@@ -137,7 +137,7 @@ async function main(): Promise<void> {
       },
     });
   } catch (error) {
-    if (error instanceof StackStartError) throw new CliError(portAdvice(error));
+    if (error instanceof StackStartError) throw new CliError(portAdvice(error, service));
     throw error;
   }
 
