@@ -184,7 +184,8 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
     local.userGroups.remember(userId, group, expiresAt);
     if (expiresAt === null) return;
     this.options.clock.setTimeout(() => {
-      if (local.userGroups.expiryOf(userId, group) !== expiresAt) return; // renewed or removed since
+      const current = local.userGroups.expiryOf(userId, group);
+      if (current !== undefined && current !== expiresAt) return; // renewed since (undefined: lapsed or removed)
       local.userGroups.forget(userId, group);
       for (const session of local.users.get(userId) ?? []) local.leave(session, group);
     }, Math.max(0, expiresAt - this.options.clock.now()));
