@@ -24,7 +24,17 @@ export function createWebPubSubService(config: WebPubSubServiceConfig, client: W
       }
       await deliverMessage(client, target, payload, options);
     },
-    addConnectionToGroup: (group, connectionId) => client.group(group).addConnection(connectionId),
+    addConnectionToGroup: async (group, connectionId) => {
+      try {
+        await client.group(group).addConnection(connectionId);
+      } catch (error) {
+        // The service answers 404 for a connection it does not know: the caller's 404, not a failure of the service.
+        if (error instanceof Error && error.name === "RestError" && (error as { statusCode?: number }).statusCode === 404) {
+          throw new AppError("ConnectionNotFound", `Connection ${JSON.stringify(connectionId)} does not exist.`);
+        }
+        throw error;
+      }
+    },
     removeConnectionFromGroup: (group, connectionId) => client.group(group).removeConnection(connectionId),
     addUserToGroup: (group, userId) => client.group(group).addUser(userId),
     removeUserFromGroup: (group, userId) => client.group(group).removeUser(userId),
