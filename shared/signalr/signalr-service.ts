@@ -4,7 +4,7 @@ import type { CloseOptions, RealtimeService } from "../realtime-service";
 import type { SendTarget } from "../send-request";
 import { toHubInvocation, unsupported } from "./signalr-invocation";
 import { createSignalRRestClient, type SignalRRestCall, type SignalRRestRequest } from "./signalr-rest-client";
-import { createSignalRTokenSigner, type SignalRTokenSigner } from "./signalr-tokens";
+import { accessKeyObject, createSignalRTokenSigner, type SignalRTokenSigner } from "./signalr-tokens";
 
 type SignalRServiceConfig = Pick<AppConfig, "endpoint" | "clientEndpoint" | "accessKey" | "hub">;
 
@@ -14,7 +14,7 @@ const segment = encodeURIComponent;
  * The seam over Azure SignalR Service in serverless mode: negotiate answers the SignalR
  * connection-info shape `{ url, accessToken }`, and every other call is one data-plane REST call.
  */
-export function createSignalRService(config: SignalRServiceConfig, signer: SignalRTokenSigner = createSignalRTokenSigner(config.accessKey)): RealtimeService {
+export function createSignalRService(config: SignalRServiceConfig, signer: SignalRTokenSigner = createSignalRTokenSigner(accessKeyObject(config.accessKey))): RealtimeService {
   const call: SignalRRestCall = createSignalRRestClient({ endpoint: config.endpoint, hub: config.hub, signer });
   const hubQuery = `?hub=${segment(config.hub.toLowerCase())}`;
   const clientUrl = `${config.clientEndpoint}client/${hubQuery}`;

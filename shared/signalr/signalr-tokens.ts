@@ -16,11 +16,15 @@ export interface SignalRTokenSigner {
 const restTokenLifetimeSeconds = 300;
 
 /**
- * HS256 with the AccessKey as UTF-8 bytes (never base64-decoded, as the service SDK does). The key
- * becomes a KeyObject once, here, instead of being parsed on every request.
+ * The AccessKey as an HMAC key: its UTF-8 bytes (never base64-decoded, as the service SDK does),
+ * made into a `KeyObject` once, so jsonwebtoken does not re-parse a string key on every token.
  */
-export function createSignalRTokenSigner(accessKey: string): SignalRTokenSigner {
-  const key: KeyObject = createSecretKey(Buffer.from(accessKey, "utf8"));
+export function accessKeyObject(accessKey: string): KeyObject {
+  return createSecretKey(Buffer.from(accessKey, "utf8"));
+}
+
+/** HS256 (pinned) with the access key, made once by the caller. */
+export function createSignalRTokenSigner(key: KeyObject): SignalRTokenSigner {
   return Object.freeze({
     clientToken: (audience: string, userId: string, lifetimeSeconds: number) =>
       jwt.sign({ "asrs.s.uid": userId }, key, { algorithm: "HS256", audience, expiresIn: lifetimeSeconds, notBefore: 0 }),

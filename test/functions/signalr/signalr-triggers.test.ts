@@ -8,7 +8,7 @@ import { createSendHandler } from "../../../functions/send";
 import { createUserHandler } from "../../../functions/user";
 import { accessKey, connectionStringFor, invoke, makeDeps } from "../support/trigger-harness";
 
-// Port 9 (the harness's closed endpoint) is one fetch refuses to dial at all; a port freed a moment ago is refused by the OS.
+// A port freed a moment ago: the OS refuses the connection (ECONNREFUSED).
 let closedEndpoint = "";
 beforeAll(async () => {
   closedEndpoint = `http://127.0.0.1:${await freePort()}`;
