@@ -25,7 +25,6 @@ export interface SignalRRestResponse {
 export interface SignalRRestClientOptions {
   /** REST endpoint, ending in `/`. */
   endpoint: string;
-  hub: string;
   signer: SignalRTokenSigner;
   /** Abort a call after this long. @default 30_000 */
   timeoutMs?: number;
@@ -36,6 +35,11 @@ export interface SignalRRestClientOptions {
 /** One REST call: 2xx and 404 come back; every other answer or failure is a 502 `AppError`. */
 export type SignalRRestCall = (request: SignalRRestRequest) => Promise<SignalRRestResponse>;
 
+/** The REST calls of each hub, all sharing one signer and one bounded agent. */
+export interface SignalRRestClient {
+  forHub(hub: string): SignalRRestCall;
+}
+
 /** Most bytes of an error body kept for the message; the rest is drained unread. */
 const maxErrorBodyBytes = 16 * 1024;
 
@@ -45,14 +49,17 @@ const maxErrorBodyBytes = 16 * 1024;
  * SDK signs it. Hubs are sent lowercased, as the SDK sends them. Calls share one keep-alive agent
  * with at most `maxSockets` sockets, so a burst queues instead of opening a socket per call.
  */
-export function createSignalRRestClient(options: SignalRRestClientOptions): SignalRRestCall {
-  const base = `${options.endpoint}api/hubs/${encodeURIComponent(options.hub.toLowerCase())}`;
+export function createSignalRRestClient(options: SignalRRestClientOptions): SignalRRestClient {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const origin = new URL(options.endpoint).origin;
   const secure = origin.startsWith("https:");
   const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" as const };
   const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-  return async (request) => {
+  const forHub = (hub: string): SignalRRestCall => {
+    const base = `${options.endpoint}api/hubs/${encodeURIComponent(hub.toLowerCase())}`;
+    return (request) => call(base, request);
+  };
+  const call = async (base: string, request: SignalRRestRequest): Promise<SignalRRestResponse> => {
     const audience = `${base}${request.path}?api-version=${signalRApiVersion}`;
     const query = new URLSearchParams([["api-version", signalRApiVersion], ...(request.query ?? []).map(([k, v]) => [k, v])]);
     const headers: Record<string, string> = { authorization: `Bearer ${options.signer.restToken(audience)}` };
@@ -73,6 +80,7 @@ export function createSignalRRestClient(options: SignalRRestClientOptions): Sign
     if ((response.status >= 200 && response.status < 300) || response.status === 404) return { status: response.status, errorCode };
     throw serviceError(response, errorCode);
   };
+  return Object.freeze({ forHub });
 }
 
 interface RawResponse {

@@ -3,7 +3,7 @@ import { AppError } from "../errors";
 import type { CloseOptions, RealtimeService } from "../realtime-service";
 import type { SendTarget } from "../send-request";
 import { toHubInvocation, unsupported } from "./signalr-invocation";
-import { createSignalRRestClient, type SignalRRestCall, type SignalRRestRequest } from "./signalr-rest-client";
+import { createSignalRRestClient, type SignalRRestCall, type SignalRRestClient, type SignalRRestRequest } from "./signalr-rest-client";
 import { accessKeyObject, createSignalRTokenSigner, type SignalRTokenSigner } from "./signalr-tokens";
 
 type SignalRServiceConfig = Pick<AppConfig, "endpoint" | "clientEndpoint" | "accessKey" | "hub">;
@@ -14,9 +14,15 @@ const segment = encodeURIComponent;
  * The seam over Azure SignalR Service in serverless mode: negotiate answers the SignalR
  * connection-info shape `{ url, accessToken }`, and every other call is one data-plane REST call.
  */
-export function createSignalRService(config: SignalRServiceConfig, signer: SignalRTokenSigner = createSignalRTokenSigner(accessKeyObject(config.accessKey))): RealtimeService {
-  const call: SignalRRestCall = createSignalRRestClient({ endpoint: config.endpoint, hub: config.hub, signer });
-  const hubQuery = `?hub=${segment(config.hub.toLowerCase())}`;
+export function createSignalRService(config: SignalRServiceConfig): RealtimeService {
+  const signer = createSignalRTokenSigner(accessKeyObject(config.accessKey));
+  return hubService(config, config.hub, signer, createSignalRRestClient({ endpoint: config.endpoint, signer }));
+}
+
+/** One hub's face of the seam; every hub shares the signer and the REST client's agent. */
+function hubService(config: SignalRServiceConfig, hub: string, signer: SignalRTokenSigner, rest: SignalRRestClient): RealtimeService {
+  const call: SignalRRestCall = rest.forHub(hub);
+  const hubQuery = `?hub=${segment(hub.toLowerCase())}`;
   const clientUrl = `${config.clientEndpoint}client/${hubQuery}`;
 
   /** A call whose 404 means "no such connection": the caller gets 404, not 502. */
@@ -33,8 +39,8 @@ export function createSignalRService(config: SignalRServiceConfig, signer: Signa
 
   const service: RealtimeService = {
     kind: "signalr",
-    hub: config.hub,
-    forHub: (hub) => (hub.toLowerCase() === config.hub.toLowerCase() ? service : createSignalRService({ ...config, hub }, signer)),
+    hub,
+    forHub: (other) => (other.toLowerCase() === hub.toLowerCase() ? service : hubService(config, other, signer, rest)),
     negotiate: async (request) => {
       if (request.groups.length > 0) {
         throw unsupported("group", "?group= at negotiate is not supported by Azure SignalR Service (its tokens carry no groups); add the connection with PUT /api/groups/{group}/connections/{connectionId}.");

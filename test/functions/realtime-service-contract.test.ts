@@ -170,6 +170,21 @@ describe.each(implementations)("RealtimeService contract: $name", (implementatio
     await h.closed;
   });
 
+  it("forHub addresses another hub of the same service, and only it", async () => {
+    const other = service.forHub("Other");
+    expect([other.kind, other.hub, service.forHub(service.hub)]).toEqual([service.kind, "Other", service]);
+    const [inDefault, inOther] = [await connect("ivy"), await implementation.connect(other, "ivy", 1)];
+    try {
+      await other.send({ kind: "user", userId: "ivy" }, text("other hub"), none);
+      await inOther.waitFor("other hub");
+      // The default hub's marker proves its client got nothing; the other hub's client is not in it.
+      await settle();
+      expect([inDefault.received, inOther.received]).toEqual([[], ["other hub"]]);
+    } finally {
+      await inOther.stop();
+    }
+  });
+
   it("refuses an unknown connection in a group with ConnectionNotFound, and an option it lacks with UnsupportedOption", async () => {
     await expect(service.addConnectionToGroup("room", "no-such-connection")).rejects.toMatchObject({ code: "ConnectionNotFound", status: 404 });
     await expect(service.send({ kind: "all" }, text("x"), implementation.unsupported.options)).rejects.toMatchObject({
