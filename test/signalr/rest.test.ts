@@ -303,14 +303,6 @@ describe("REST paths, bodies and errors", () => {
     const octet = await fixture.rest(server, "POST", "/api/hubs/chat/:send", "x", { "content-type": "application/octet-stream" });
     expect(octet.status).toBe(415);
   });
-
-  it("keeps a SignalR hub and a Web PubSub hub of the same name apart", async () => {
-    const server = await fixture.start();
-    const a = await fixture.connect(server, "chat", { userId: "same" });
-    expect(await server.service.userExists("chat", "same")).toBe(false);
-    expect(await server.service.userExists("signalr:chat", "same")).toBe(true);
-    expect(a.connectionId).toHaveLength(22);
-  });
 });
 
 function signAud(aud: string): string {
