@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { createSendHandler } from "../../../functions/send";
+import { invoke, makeDeps } from "../support/trigger-harness";
 import { useSignalRStack } from "./support/signalr-stack";
 
 // Real local SignalR service, real functions host, real @microsoft/signalr clients (JSON and MessagePack).
@@ -68,5 +70,15 @@ describe("RealtimeService=signalr: send and broadcast reach @microsoft/signalr c
     expect(await suite.call("POST", "/send?userId=dave", { contentType: "application/octet-stream", body: Uint8Array.from([1, 2]) })).toMatchObject({ status: 415, body: { code: "UnsupportedContentType" } });
     await suite.settle();
     expect(live.received).toEqual([]);
+  });
+});
+
+describe("RealtimeService=signalr: the service's refusals come back as 502", () => {
+  it("maps a rejected access key to 502 ServiceError with the service's status", async () => {
+    const wrongKey = suite.service.connectionString.replace(/AccessKey=[^;]+/, "AccessKey=another-key-entirely-another-key-entirely");
+    const deps = makeDeps({ RealtimeService: "signalr", AzureSignalRConnectionString: wrongKey });
+    const result = await invoke(createSendHandler(deps), { method: "POST", path: "/api/send?userId=a", headers: { "content-type": "text/plain" }, body: "x" });
+    expect(result.status).toBe(502);
+    expect(result.body).toMatchObject({ code: "ServiceError", serviceStatus: 401, message: expect.stringMatching(/^Azure SignalR Service answered 401 /) });
   });
 });
