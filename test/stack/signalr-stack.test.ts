@@ -8,6 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 const root = join(__dirname, "..", "..");
 const clearedSettings = ["RealtimeService", "AzureSignalRConnectionString", "WebPubSubConnectionString", "FUNCTIONS_PORT", "EMULATOR_PORT", "FUNCTION_KEYS", "CorsAllowedOrigins", "IdentityMode"];
 
+/** Runs the stack to its exit, for starts that must fail. */
+async function failedStart(args: string[], extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const env = { ...process.env };
+  for (const name of clearedSettings) delete env[name];
+  const started = spawn(process.execPath, ["--import", "tsx", "host/start-cli.ts", "--settings", "local.settings.example.json", "--functions-port", "0", "--emulator-port", "0", ...args], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  started.stdout!.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+  started.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(started, "exit")) as [number | null];
+  return { code, stdout, stderr };
+}
+
 let child: ChildProcess;
 let out = "";
 let err = "";
@@ -79,5 +96,18 @@ describe("npm start -- --service signalr --events", () => {
     child.kill("SIGINT");
     expect(await exit).toBe(0);
     expect(err).toContain("[stack] stopped");
+  });
+});
+
+describe("npm start refuses a bad service choice or SignalR connection string, naming it", () => {
+  it.each([
+    [["--service", "pusher"], {}, 'npm start: --service (RealtimeService) must be webpubsub or signalr, got "pusher".'],
+    [["--service", "signalr"], { AzureSignalRConnectionString: "Endpoint=http://localhost;AccessKey=k;Version=2.0;" }, 'npm start: AzureSignalRConnectionString is not valid: Version "2.0" is not supported; use 1.0'],
+    [[], { RealtimeService: "signalr", AzureSignalRConnectionString: "Endpoint=https://x.service.signalr.net;AuthType=azure.msi;Version=1.0;" }, "npm start: AzureSignalRConnectionString is not valid: AuthType (Microsoft Entra ID) is not supported by this app"],
+  ])("%j %j", async (args, env: Record<string, string>, message) => {
+    const result = await failedStart(args, env);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(message);
+    expect(result.stdout).toBe("");
   });
 });
