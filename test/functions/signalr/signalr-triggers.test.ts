@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../scripts/free-port";
 import { createBroadcastHandler } from "../../../functions/broadcast";
 import { createNegotiateHandler } from "../../../functions/negotiate";
+import { routes } from "../../../functions/routes";
 import { createRealtimeServiceInfoHandler } from "../../../functions/realtime-service-info";
 import { createSendHandler } from "../../../functions/send";
 import { createUserHandler } from "../../../functions/user";
@@ -104,6 +105,14 @@ describe("send and broadcast with RealtimeService=signalr refuse what SignalR ca
 });
 
 describe("the service kind is the app's, not the caller's", () => {
+  it("registers the SignalR upstream (function key) and the service info (anonymous) in the one route table", () => {
+    const mine = routes.filter((route) => ["signalrUpstream", "realtimeService"].includes(route.name));
+    expect(mine.map(({ name, methods, route, authLevel }) => [name, methods.join("|"), route, authLevel])).toEqual([
+      ["signalrUpstream", "POST", "signalr/{hub}/{category}/{event}", "function"],
+      ["realtimeService", "GET", "realtime-service", "anonymous"],
+    ]);
+  });
+
   it("GET /api/realtime-service says which service and hub, from the settings", async () => {
     const signalR = makeDeps({ RealtimeService: "signalr", AzureSignalRConnectionString: connectionStringFor(closedEndpoint), SignalRHub: "room" });
     expect(await invoke(createRealtimeServiceInfoHandler(signalR), { path: "/api/realtime-service" })).toMatchObject({ status: 200, body: { service: "signalr", hub: "room" } });
