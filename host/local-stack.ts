@@ -4,6 +4,8 @@
  * with `events`, the service's event handler pointed at the functions' events trigger).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
+import type { ServiceMeter } from "../emulator/src/metering/service-meter";
+import { createUsageMeter } from "../emulator/src/metering/usage-meter";
 import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
 import { createServer as createService, type ServiceServer } from "../emulator/src/server";
 import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream-dispatcher";
@@ -65,9 +67,15 @@ function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
 
-function eventsDispatcher(eventHandlerUrl: string, accessKey: string, serviceHost: () => string, log: (line: string) => void): UpstreamDispatcher {
+function eventsDispatcher(
+  eventHandlerUrl: string,
+  accessKey: string,
+  serviceHost: () => string,
+  log: (line: string) => void,
+  meter: ServiceMeter,
+): UpstreamDispatcher {
   const settings = settingsFromHandlers([parseEventHandlerOption(`*=${eventHandlerUrl}`)]);
-  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log });
+  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log, meter });
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -94,12 +102,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let serviceHost = `localhost:${emulatorPort}`;
   let service: ServiceServer;
   try {
+    // One meter for the service and its event dispatcher: events sent to the functions are billed traffic.
+    const meter = createUsageMeter();
     const upstream = eventHandlerUrl
-      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line))
+      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
       : undefined;
     service = await createService({
       port: emulatorPort,
       accessKey,
+      meter,
       ...(upstream ? { upstream } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
     });

@@ -15,6 +15,7 @@ import { routes } from "../functions/routes";
 import { isLocalEndpoint, parseConnectionString } from "../shared/connection-string";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
+import { startCliOptions } from "./start-cli-options";
 
 const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
@@ -65,15 +66,7 @@ function portAdvice(error: StackStartError): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: {
-      "functions-port": { type: "string" },
-      "emulator-port": { type: "string" },
-      "function-key": { type: "string", multiple: true },
-      settings: { type: "string" },
-      events: { type: "boolean", default: false },
-      verbose: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+    options: startCliOptions,
     strict: true,
   });
   if (values.help) {
