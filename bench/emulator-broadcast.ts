@@ -1,5 +1,5 @@
 /**
- * Emulator fan-out benchmark (issue 2): REST broadcast of 1 KB JSON to 1,000 and 10,000 raw
+ * Emulator fan-out benchmark: REST broadcast of 1 KB JSON to 1,000 and 10,000 raw
  * clients, sendToGroup fan-out, memory per idle connection, and a plain `ws` broadcast loop as
  * the baseline, all in one run on this machine. The server runs in a child process.
  * Run: `npm run bench` (all modules) or `npx tsx bench/emulator-broadcast.ts` → bench/results/emulator-broadcast.json.

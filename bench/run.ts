@@ -10,7 +10,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const MODULES: string[] = ["emulator-broadcast", "metering-overhead", "scale-out"];
+const MODULES: string[] = ["emulator-broadcast", "metering-overhead", "scale-out", "signalr-broadcast"];
 const REQUIRED_FDS = 25_000;
 const RESULTS = join(__dirname, "results");
 

@@ -6,6 +6,8 @@ import { eventsRoutes } from "./events";
 import { groupRoute } from "./group";
 import { groupConnectionRoute } from "./group-connection";
 import { groupConnectionsRoute } from "./group-connections";
+import { groupMemberCountRoute } from "./group-member-count";
+import { groupMembersRoute } from "./group-members";
 import { groupUserRoute } from "./group-user";
 import { negotiateRoute } from "./negotiate";
 import { realtimeServiceInfoRoutes } from "./realtime-service-info";
@@ -15,6 +17,7 @@ import { signalRUpstreamRoutes } from "./signalr-upstream";
 import { userRoute } from "./user";
 import { userConnectionsRoute } from "./user-connections";
 import { userGroupsRoute } from "./user-groups";
+import { userOnlineRoute } from "./user-online";
 import { webRoutes } from "./web";
 
 /** The one route table: `index.ts` registers it with `app.http`; the local host serves it as is. */
@@ -32,6 +35,10 @@ export const routes: RouteDefinition[] = [
   userConnectionsRoute,
   groupRoute,
   groupConnectionsRoute,
+  // Presence: who is in a group, how many, is a user online.
+  groupMembersRoute,
+  groupMemberCountRoute,
+  userOnlineRoute,
   ...eventsRoutes,
   ...signalRUpstreamRoutes,
   ...realtimeServiceInfoRoutes,

@@ -5,6 +5,8 @@
  * functions' trigger for it).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
+import type { ServiceMeter } from "../emulator/src/metering/service-meter";
+import { createUsageMeter } from "../emulator/src/metering/usage-meter";
 import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
 import { createServer as createService, type ServiceServer } from "../emulator/src/server";
 import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream-dispatcher";
@@ -70,9 +72,15 @@ function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
 
-function eventsDispatcher(eventHandlerUrl: string, accessKey: string, serviceHost: () => string, log: (line: string) => void): UpstreamDispatcher {
+function eventsDispatcher(
+  eventHandlerUrl: string,
+  accessKey: string,
+  serviceHost: () => string,
+  log: (line: string) => void,
+  meter: ServiceMeter,
+): UpstreamDispatcher {
   const settings = settingsFromHandlers([parseEventHandlerOption(`*=${eventHandlerUrl}`)]);
-  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log });
+  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log, meter });
 }
 
 /** The URL template the service sends events to, for each service kind's trigger. */
@@ -120,14 +128,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let serviceHost = `localhost:${emulatorPort}`;
   let server: ServiceServer;
   try {
+    // One meter for the service and its event dispatcher: events sent to the functions are billed traffic.
+    const meter = createUsageMeter();
     const upstream =
       handler && service === "webpubsub"
-        ? eventsDispatcher(handler.withKey, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line))
+        ? eventsDispatcher(handler.withKey, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
         : undefined;
     server = await createService({
       port: emulatorPort,
       accessKey,
       service,
+      meter,
       ...(upstream ? { upstream } : {}),
       ...(handler && service === "signalr" ? { signalr: { upstream: [{ urlTemplate: handler.withKey }] } } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),

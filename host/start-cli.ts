@@ -19,6 +19,7 @@ import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { parseSignalRConnectionString } from "../shared/signalr/signalr-connection-string";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
+import { startCliOptions } from "./start-cli-options";
 
 const usage = `Usage: npm start -- [--service webpubsub|signalr] [--functions-port 7071] [--emulator-port 8080 (8888 for signalr)] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
@@ -80,16 +81,7 @@ function portAdvice(error: StackStartError, service: RealtimeServiceKind): strin
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: {
-      service: { type: "string" },
-      "functions-port": { type: "string" },
-      "emulator-port": { type: "string" },
-      "function-key": { type: "string", multiple: true },
-      settings: { type: "string" },
-      events: { type: "boolean", default: false },
-      verbose: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+    options: startCliOptions,
     strict: true,
   });
   if (values.help) {

@@ -13,11 +13,11 @@ export interface NegotiateResult {
 
 export type ClientTokenRequest = ClientAccessRequest;
 
-/** Issues a client access token with the SDK (signed locally with the access key, spec §b). */
+/** Issues a client access token with the SDK (signed locally with the access key). */
 export async function issueClientToken(service: WebPubSubServiceClient, request: ClientTokenRequest): Promise<NegotiateResult> {
   const { token, baseUrl, url } = await service.getClientAccessToken({
     userId: request.userId,
-    // Omitted, not empty, when there are none: the SDK then leaves the claim out (spec §b).
+    // Omitted, not empty, when there are none: the SDK then leaves the claim out.
     groups: request.groups.length > 0 ? [...request.groups] : undefined,
     roles: request.roles.length > 0 ? [...request.roles] : undefined,
     expirationTimeInMinutes: request.lifetimeMinutes,

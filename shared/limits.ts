@@ -1,6 +1,6 @@
 /** Largest send/broadcast body, in bytes (1 MiB); the project applies 1 MB caps consistently. */
 export const maxMessageBytes = 1_048_576;
-/** `messageTtlSeconds` range of the REST API (spec §c). */
+/** `messageTtlSeconds` range of the REST API. */
 export const maxMessageTtlSeconds = 300;
 /** Longest name this app accepts for a group, user or connection. */
 export const maxNameLength = 1024;

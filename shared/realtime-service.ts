@@ -1,3 +1,4 @@
+import type { PresenceSource } from "./group-presence";
 import type { MessagePayload } from "./message-payload";
 import type { SendOptions, SendTarget } from "./send-request";
 
@@ -25,9 +26,10 @@ export interface CloseOptions {
  * The one seam between the triggers and the managed service. Every trigger calls this, never an
  * SDK or a REST path; `web-pubsub-service.ts` and `signalr/signalr-service.ts` implement it. Failures
  * are `AppError`s (or SDK errors that `toServiceFailure` maps): an option the service cannot honour
- * is a 400 naming it, never silently dropped.
+ * is a 400 naming it, never silently dropped. Presence (`groupMembersPage`, `userExists`) is part of
+ * it, so the presence triggers read the same seam.
  */
-export interface RealtimeService {
+export interface RealtimeService extends PresenceSource {
   readonly kind: RealtimeServiceKind;
   readonly hub: string;
   /** The same service on another hub (upstream events arrive for any hub). */

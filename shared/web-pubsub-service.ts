@@ -5,6 +5,7 @@ import { AppError } from "./errors";
 import { deliverMessage } from "./message-delivery";
 import type { RealtimeService } from "./realtime-service";
 import { createServiceClient } from "./service-client";
+import { webPubSubPresence } from "./web-pubsub-presence";
 
 type WebPubSubServiceConfig = Pick<AppConfig, "connectionString" | "endpoint" | "hub" | "serviceMaxRetries">;
 
@@ -13,6 +14,7 @@ type WebPubSubServiceConfig = Pick<AppConfig, "connectionString" | "endpoint" | 
  * surface as its `RestError`, which the triggers' `callService` maps to 502s.
  */
 export function createWebPubSubService(config: WebPubSubServiceConfig, client: WebPubSubServiceClient = createServiceClient(config)): RealtimeService {
+  const presence = webPubSubPresence(client);
   const service: RealtimeService = {
     kind: "webpubsub",
     hub: config.hub,
@@ -47,6 +49,7 @@ export function createWebPubSubService(config: WebPubSubServiceConfig, client: W
     connectionExists: (connectionId) => client.connectionExists(connectionId),
     userExists: (userId) => client.userExists(userId),
     groupExists: (group) => client.groupExists(group),
+    groupMembersPage: (group, request) => presence.groupMembersPage(group, request),
   };
   return Object.freeze(service);
 }

@@ -59,7 +59,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     options.logger.error(`backplane: ${error.message}`);
   });
   await options.backplane.attach(node);
-  // Issue 7: GET /api/usage (summed over the backplane) and /metrics, when the meter is a usage meter.
+  // GET /api/usage (summed over the backplane) and /metrics, when the meter is a usage meter.
   const metering = isUsageMeter(options.meter)
     ? createMeteringHttpHandler({ meter: options.meter, otherNodesUsage: joinClusterUsage(options.backplane) })
     : undefined;

@@ -69,6 +69,10 @@ function hubService(config: SignalRServiceConfig, hub: string, signer: SignalRTo
     connectionExists: (connectionId) => exists(`/connections/${segment(connectionId)}`),
     userExists: (userId) => exists(`/users/${segment(userId)}`),
     groupExists: (group) => exists(`/groups/${segment(group)}`),
+    groupMembersPage: async () => {
+      // Listing a group's connections arrived in the 2024-12-01 data-plane API; this client speaks 2022-06-01.
+      throw unsupported("members", "Listing a group's members is not supported with Azure SignalR Service here (its 2022-06-01 REST API has no such call); use GET /api/groups/{group} to check that a group has a connection.");
+    },
   };
   return Object.freeze(service);
 }

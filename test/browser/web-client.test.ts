@@ -143,7 +143,7 @@ describe.skipIf(!chromiumPath)("web test client in chromium", () => {
     // Alice was not in the group and is not bob: only the broadcast reached her.
     await waitForMessages(alice, 1);
     expect(await messages(alice)).toEqual([{ sender: "server", type: "binary", size: "2", data: "41 42 (“AB”)" }]);
-    // The usage panel (issue 7) polls the service the page negotiated with: two connections in hub chat.
+    // The usage panel polls the service the page negotiated with: two connections in hub chat.
     await bob.waitForFunction(() => document.querySelector("#usage-panel tr[data-hub=chat] td")?.textContent === "2");
     await alice.getByLabel("Pad with spaces to bytes (optional)", { exact: true }).fill("2049");
     expect(await alice.locator("#outgoing-size").textContent()).toMatch(/^Warning: 2,049 bytes crosses a 2 KB boundary: 2 billed units per recipient/);

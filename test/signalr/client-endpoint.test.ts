@@ -221,6 +221,18 @@ describe("hub protocol", () => {
     expect(await server.service.connectionExists("signalr:chat", client.connectionId)).toBe(true);
   });
 
+  it("on shutdown, tells clients why and lets them reconnect", async () => {
+    const server = await fixture.start();
+    const json = await fixture.connect(server, "chat", { reconnect: true });
+    const msgpack = await fixture.connect(server, "chat", { reconnect: true, protocol: "messagepack" });
+    await server.close();
+    await until(() => (json.reconnecting.length === 1 && msgpack.reconnecting.length === 1 ? true : undefined));
+    expect([json.reconnecting[0]?.message, msgpack.reconnecting[0]?.message]).toEqual([
+      "Server returned an error on close: The service is shutting down.",
+      "Server returned an error on close: The service is shutting down.",
+    ]);
+  });
+
   it("closes a socket whose handshake never comes", async () => {
     const server = await fixture.start({ signalr: { handshakeTimeoutMs: 150 } });
     const raw = await RawSignalRSocket.open(server, "chat");

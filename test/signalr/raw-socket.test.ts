@@ -4,8 +4,8 @@ import { decode } from "@msgpack/msgpack";
 import { afterEach, describe, expect, it } from "vitest";
 import { splitLengthPrefixed } from "../../emulator/src/signalr/messagepack-hub-protocol";
 import { until } from "../support/until";
-import { RawSignalRSocket } from "./support/raw-signalr";
-import { SignalRFixture } from "./support/signalr-fixture";
+import { negotiate, RawSignalRSocket, upgradeStatus } from "./support/raw-signalr";
+import { clientToken, SignalRFixture } from "./support/signalr-fixture";
 
 const fixture = new SignalRFixture();
 const sockets: RawSignalRSocket[] = [];
@@ -145,5 +145,30 @@ describe("malformed handshakes get a handshake error, then a close", () => {
     raw.sendText('"json","version":1}\x1e');
     await until(() => (raw.frames.length > 0 ? true : undefined));
     expect(raw.text()).toBe("{}\x1e");
+  });
+});
+
+describe("bounded by design", () => {
+  it("closes a client that stops reading once its send buffer passes the limit; others keep receiving", async () => {
+    const server = await fixture.start({ signalr: { maxBufferedBytes: 64 * 1024 } });
+    const reader = await fixture.connect(server, "chat");
+    const stalled = await open(server, JSON_HANDSHAKE);
+    (stalled.socket as unknown as { _socket: { pause(): void } })._socket.pause();
+    const args = ["z".repeat(16 * 1024)];
+    let sent = 0;
+    while (sent < 2000 && (await server.service.connectionExists("signalr:chat", stalled.connectionId))) {
+      expect((await fixture.rest(server, "POST", "/api/hubs/chat/:send", { target: "message", arguments: args })).status).toBe(202);
+      sent += 1;
+    }
+    expect(await server.service.connectionExists("signalr:chat", stalled.connectionId)).toBe(false);
+    await until(() => (reader.received.length === sent ? true : undefined), 10_000);
+    expect(reader.closes).toEqual([]);
+  });
+
+  it("refuses connections past the simulated tier's limit with 429", async () => {
+    const server = await fixture.start({ quota: { tier: "free" } });
+    for (let i = 0; i < 20; i++) await open(server, JSON_HANDSHAKE);
+    const { connectionToken } = await negotiate(server, "chat");
+    expect(await upgradeStatus(`${server.url.replace(/^http/, "ws")}/client/?hub=chat&id=${connectionToken}`, { authorization: `Bearer ${clientToken("chat")}` })).toBe(429);
   });
 });

@@ -111,6 +111,9 @@ describe("SignalR upstream", () => {
     expect(await client.connection.invoke("Echo", "x", 2)).toEqual({ echoed: "x", n: 2 });
     const call = upstream.byEvent("Echo")[0]!;
     expect(call.url).toBe("/chat/messages/Echo");
+    // Upstream calls are billed outbound messages: `connected` and the invocation.
+    const usage = (await (await fetch(`${server.url}/api/usage`)).json()) as { faces: { signalr: { outbound: { toUpstream: number } } } };
+    expect(usage.faces.signalr.outbound.toUpstream).toBe(2);
     expect(call.headers["x-asrs-user-id"]).toBe("bob");
     if (protocol === "json") {
       expect(call.headers["content-type"]).toBe("application/json");

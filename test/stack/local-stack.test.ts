@@ -184,6 +184,10 @@ describe("npm start --events", () => {
       { type: "message", from: "server", dataType: "text", data: "ping" },
       { type: "ack", ackId: 1, success: true },
     ]);
+    // The event sent to the functions is billed like Azure's: 1 to upstream plus the echo to the client.
+    const serviceUrl = stack.stdout().match(/Service: +(\S+)/)![1];
+    const usage = (await (await fetch(`${serviceUrl}/api/usage`)).json()) as { sinceStart: { total: { outbound: Record<string, number> } } };
+    expect(usage.sinceStart.total.outbound).toMatchObject({ messages: 2, billedUnits: 2, toClients: 1, toUpstream: 1 });
     socket.close();
     await once(socket, "close");
   });

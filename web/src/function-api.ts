@@ -140,3 +140,9 @@ export async function fetchServiceInfo(settings: FunctionApiSettings): Promise<S
   }
   return { service: body.service, hub: typeof body.hub === "string" ? body.hub : "" };
 }
+
+/** GET a trigger's JSON answer (presence routes), with the function key when one is set. */
+export async function getJson<T>(settings: FunctionApiSettings, path: string, query: [string, string][] = []): Promise<T> {
+  const response = await call(endpoint(settings, path, query), { method: "GET", headers: keyHeaders(settings) });
+  return (await response.json()) as T;
+}

@@ -5,6 +5,8 @@ import { changeGroupMembership, fetchServiceInfo, negotiate, sendMessage, servic
 import { appendError, appendMessage } from "./message-log";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
+import { mountPlanLine } from "./plan-line";
+import { mountPresencePanel } from "./presence-panel";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
 import { protocolLabel, startSignalRSession, type HubProtocolChoice, type SignalRSession } from "./signalr-session";
 import { describeCost, mountUsagePanel } from "./usage-panel";
@@ -44,6 +46,8 @@ const ui = {
   errors: element<HTMLUListElement>("errors"),
   clearLog: element<HTMLButtonElement>("clear-log"),
   usagePanel: element<HTMLElement>("usage-panel"),
+  planLine: element<HTMLElement>("plan-line"),
+  presencePanel: element<HTMLElement>("presence-panel"),
 };
 
 let view: ConnectionView = initialConnectionView;
@@ -55,6 +59,8 @@ const joinedGroups = new Set<string>();
 /** The service's HTTP origin, learnt from negotiate; the usage panel polls its /api/usage. */
 let serviceOrigin: string | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
+const planLine = mountPlanLine(ui.planLine, { planUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage/plan` : undefined), intervalMs: 2000 });
+const presence = mountPresencePanel(ui.presencePanel, { settings, userId: () => ui.userId.value.trim(), onError: showError });
 
 function dispatch(event: ConnectionEvent): void {
   view = nextConnectionView(view, event);
@@ -184,6 +190,7 @@ async function connect(): Promise<void> {
   next.on("connected", (event) => {
     dispatch({ kind: "sdk-connected", connectionId: event.connectionId, userId: event.userId ?? null });
     void usage.refresh();
+    void planLine.refresh();
     if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
     lastConnectionId = event.connectionId;
   });
@@ -194,6 +201,8 @@ async function connect(): Promise<void> {
   });
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
   next.on("server-message", (event) => {
+    // Join/leave notices refresh the member lists (with their cost shown there) instead of the log.
+    if (presence.onMessage(event.message.data)) return;
     appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: event.message.dataType, data: event.message.data });
   });
   next.on("group-message", (event) => {
@@ -228,6 +237,7 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
+    void presence.groupChanged(group, action === "join" ? "joined" : "left");
     ui.sendStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
     showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);

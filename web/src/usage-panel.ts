@@ -1,5 +1,5 @@
 /**
- * Live usage panel (issue 7): polls the local service's `GET /api/usage` and shows connections,
+ * Live usage panel: polls the local service's `GET /api/usage` and shows connections,
  * messages and billed units per hub, plus a cost check for a message about to be sent.
  *
  * How to mount it (E owns the rest of web/):
@@ -12,6 +12,7 @@
  * The service sends CORS headers on /api/usage, so the page may live on another origin.
  */
 import { BILLING_STEP_BYTES, billedUnits } from "../../emulator/src/metering/billing-units";
+import { startJsonPoll } from "./json-poll";
 
 export { billedUnits };
 
@@ -120,33 +121,21 @@ function render(container: HTMLElement, usage: UsageBody): void {
 
 export function mountUsagePanel(container: HTMLElement, options: UsagePanelOptions): UsagePanel {
   const intervalMs = options.intervalMs ?? 2000;
-  if (!Number.isFinite(intervalMs) || intervalMs < 100) throw new RangeError(`intervalMs must be at least 100, got ${intervalMs}`);
   const content = document.createElement("div");
   const status = document.createElement("p");
   status.className = "usage-status";
   status.setAttribute("role", "status");
   container.replaceChildren(content, status);
 
-  let stopped = false;
-  const refresh = async (): Promise<void> => {
-    const url = options.usageUrl();
-    if (url === undefined || stopped) return;
-    try {
-      const response = await fetch(url, { headers: { accept: "application/json" } });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      render(content, (await response.json()) as UsageBody);
+  return startJsonPoll({
+    url: options.usageUrl,
+    intervalMs,
+    onBody: (body) => {
+      render(content, body as UsageBody);
       status.textContent = `Updated ${new Date().toLocaleTimeString()}.`;
-    } catch (error) {
-      status.textContent = `Usage unavailable: ${error instanceof Error ? error.message : String(error)}.`;
-    }
-  };
-  const timer = setInterval(() => void refresh(), intervalMs);
-  void refresh();
-  return {
-    refresh,
-    stop() {
-      stopped = true;
-      clearInterval(timer);
     },
-  };
+    onFailure: (reason) => {
+      status.textContent = `Usage unavailable: ${reason}.`;
+    },
+  });
 }

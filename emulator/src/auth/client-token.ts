@@ -1,6 +1,6 @@
 import jwt from "jsonwebtoken";
 
-/** What a valid client token grants (spec §b). */
+/** What a valid client token grants. */
 export interface ClientClaims {
   userId: string | null;
   roles: string[];
@@ -29,7 +29,7 @@ function normalisePath(path: string): string {
   return path.toLowerCase().replace(/\/+$/, "");
 }
 
-/** `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter (spec §b). */
+/** `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter. */
 function audienceMatches(aud: unknown, hub: string): boolean {
   const audiences = asStrings(aud);
   const expected = normalisePath(`/client/hubs/${hub}`);

@@ -1,11 +1,11 @@
 import jwt from "jsonwebtoken";
 import { restError } from "./rest-errors";
 
-/** Clock skew allowed on `exp`, as the official emulator does (spec §b). */
+/** Clock skew allowed on `exp`, as the official emulator does. */
 const CLOCK_TOLERANCE_SECONDS = 300;
 
 /**
- * Verifies the REST bearer token (spec §c): HS256 only, signed with any of the access keys, not
+ * Verifies the REST bearer token: HS256 only, signed with any of the access keys, not
  * expired, and `aud` naming this request. The SDK signs the absolute request URL; only its path and
  * query are compared (with or without the query, case-insensitively, raw or URL-decoded), because
  * the host the SDK was configured with can differ from ours behind a proxy.

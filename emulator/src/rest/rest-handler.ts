@@ -26,7 +26,7 @@ export interface RestHandlerDeps {
 export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
- * The REST data plane (spec §c): every `/api/hubs/...` request. Guard clauses in order: route,
+ * The REST data plane: every `/api/hubs/...` request. Guard clauses in order: route,
  * token, then the operation validates its own parameters and body. Never rejects: every failure
  * becomes an `ErrorDetail` response.
  */

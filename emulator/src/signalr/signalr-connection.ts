@@ -21,6 +21,7 @@ const MAX_HANDSHAKE_BYTES = 64 * 1024;
 /** WebSocket close codes this face uses. */
 const NORMAL_CLOSURE = 1000;
 const INVALID_PAYLOAD = 1007;
+const POLICY_VIOLATION = 1008;
 
 export interface SignalRConnectionDeps {
   node: ServiceNode;
@@ -52,6 +53,8 @@ export class SignalRConnection implements SessionAdapter {
   /** Service-initiated closes let clients reconnect, except for protocol errors. */
   private allowReconnect = true;
   private done = false;
+  /** The send buffer passed its limit: deliveries are dropped until the connection is closed. */
+  private stalled = false;
 
   constructor(
     private readonly deps: SignalRConnectionDeps,
@@ -74,7 +77,13 @@ export class SignalRConnection implements SessionAdapter {
 
   sendData(frames: OutboundFrames): boolean {
     const target = frames.message.invocationTarget;
-    if (target === undefined || this.socket.readyState !== this.socket.OPEN) return true;
+    if (target === undefined || this.socket.readyState !== this.socket.OPEN || this.stalled) return true;
+    if (this.socket.bufferedAmount > this.deps.settings.maxBufferedBytes) {
+      // A client that does not read: drop the message and end the connection once this fan-out is over.
+      this.stalled = true;
+      setImmediate(() => this.closeWithError(`The client is not reading: more than ${this.deps.settings.maxBufferedBytes} bytes wait to be sent.`, POLICY_VIOLATION, true));
+      return true;
+    }
     if (this.protocol === "messagepack") {
       this.socket.send(frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data)), { binary: true });
     } else {

@@ -23,7 +23,7 @@ export type HandshakeDecision =
   | { kind: "refuse"; status: number; reason: string }
   | { kind: "accept"; connection: NewConnection }
   | { kind: "recover"; session: ClientSession }
-  /** Accept the upgrade, then close with 1008 (spec §d: the client then starts afresh). */
+  /** Accept the upgrade, then close with 1008 (the client then starts afresh). */
   | { kind: "recoveryFailed"; subprotocol?: string; reason: string };
 
 export interface HandshakeDeps {
@@ -67,7 +67,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
   const chosen = chooseSubprotocol(offered);
   const keys = options.secondaryAccessKey ? [options.accessKey, options.secondaryAccessKey] : [options.accessKey];
 
-  // Recovery is checked before the access token, which may have expired by now (spec §d).
+  // Recovery is checked before the access token, which may have expired by now.
   const recoverId = url.searchParams.get("awps_connection_id");
   if (recoverId !== null && chosen.kind === "reliable") {
     const token = url.searchParams.get("awps_reconnection_token") ?? "";
@@ -98,7 +98,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
   );
   if (outcome.kind === "reject") return { kind: "refuse", status: outcome.status, reason: outcome.message };
 
-  // The connect event may pick a subprotocol, but only one the client offered (spec §e).
+  // The connect event may pick a subprotocol, but only one the client offered.
   const picked = outcome.subprotocol && offered.includes(outcome.subprotocol) ? chooseSubprotocol([outcome.subprotocol]) : chosen;
   return {
     kind: "accept",

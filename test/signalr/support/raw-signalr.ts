@@ -16,6 +16,8 @@ export class RawSignalRSocket {
   readonly frames: Array<{ data: Buffer; isBinary: boolean }> = [];
   closed: { code: number; reason: string } | undefined;
   readonly socket: WebSocket;
+  /** The public id the service negotiated for this socket. */
+  connectionId = "";
 
   private constructor(socket: WebSocket) {
     this.socket = socket;
@@ -26,13 +28,15 @@ export class RawSignalRSocket {
 
   /** Negotiates, then opens the socket with the token in the Authorization header. */
   static async open(server: ServiceServer, hub: string, token = clientToken(hub)): Promise<RawSignalRSocket> {
-    const { connectionToken } = await negotiate(server, hub, token);
+    const { connectionToken, connectionId } = await negotiate(server, hub, token);
     const socket = new WebSocket(`${server.url.replace(/^http/, "ws")}/client/?hub=${hub}&id=${connectionToken}`, { headers: { authorization: `Bearer ${token}` }, perMessageDeflate: false });
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
       socket.once("error", reject);
     });
-    return new RawSignalRSocket(socket);
+    const raw = new RawSignalRSocket(socket);
+    raw.connectionId = connectionId;
+    return raw;
   }
 
   sendText(text: string): void {
