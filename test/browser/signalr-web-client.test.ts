@@ -91,6 +91,7 @@ describe.skipIf(!chromiumPath)("web test client in chromium, app on Azure Signal
     expect(await alice.locator("#service-kind").textContent()).toBe("Azure SignalR Service, hub chat, JSON");
     await bob.waitForSelector("#service-kind[data-service=signalr]");
     expect(await bob.locator("#service-kind").textContent()).toBe("Azure SignalR Service, hub chat, MessagePack");
+    expect(await bob.locator("#presence-panel").textContent()).toBe("Member lists are not available on Azure SignalR Service: its REST API cannot list a group's connections.");
   });
 
   it("user A sends to user B and to a group B joined through the function; B sees both exactly, A neither", async () => {

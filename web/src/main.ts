@@ -113,6 +113,7 @@ async function rejoinGroups(connectionId: string): Promise<void> {
 async function learnService(api: FunctionApiSettings): Promise<"webpubsub" | "signalr"> {
   const info = await fetchServiceInfo(api);
   ui.serviceKind.dataset.service = info.service;
+  if (info.service === "signalr") ui.presencePanel.textContent = "Member lists are not available on Azure SignalR Service: its REST API cannot list a group's connections.";
   ui.serviceKind.textContent =
     info.service === "signalr"
       ? `Azure SignalR Service, hub ${info.hub}, ${protocolLabel(ui.hubProtocol.value as HubProtocolChoice)}`
@@ -142,6 +143,7 @@ async function connectSignalR(api: FunctionApiSettings, userId: string, groups: 
           if (error && !view.stopping) appendError(ui.errors, `Disconnected by the service: ${error.message}`);
         },
         message: (args) => {
+          for (const data of args) if (presence.onMessage(data)) return;
           for (const data of args) appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: typeof data === "string" ? "text" : "json", data });
         },
       },
@@ -237,7 +239,8 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
-    void presence.groupChanged(group, action === "join" ? "joined" : "left");
+    // SignalR's REST API cannot list a group's members, so there is nothing for a notice to refresh.
+    if (!signalr) void presence.groupChanged(group, action === "join" ? "joined" : "left");
     ui.sendStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
     showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);

@@ -63,4 +63,13 @@ describe("RealtimeService=signalr: management routes map to the service's REST A
     }
     expect(status).toBe(404);
   });
+
+  it("presence: online checks work; member lists, which the service's REST API lacks, are refused by name", async () => {
+    await suite.connect("lena", "json");
+    expect(await suite.call("GET", "/users/lena/online")).toEqual({ status: 200, body: { userId: "lena", online: true } });
+    expect(await suite.call("GET", "/users/nobody/online")).toEqual({ status: 200, body: { userId: "nobody", online: false } });
+    for (const path of ["/groups/g/members", "/groups/g/members/count"]) {
+      expect(await suite.call("GET", path)).toMatchObject({ status: 400, body: { code: "UnsupportedOption", option: "members" } });
+    }
+  });
 });

@@ -10,6 +10,8 @@ import { createConnectionGroupsHandler } from "../../../../functions/connection-
 import { createGroupHandler } from "../../../../functions/group";
 import { createGroupConnectionHandler } from "../../../../functions/group-connection";
 import { createGroupConnectionsHandler } from "../../../../functions/group-connections";
+import { createGroupMemberCountHandler } from "../../../../functions/group-member-count";
+import { createGroupMembersHandler } from "../../../../functions/group-members";
 import { createGroupUserHandler } from "../../../../functions/group-user";
 import { createNegotiateHandler } from "../../../../functions/negotiate";
 import { routes } from "../../../../functions/routes";
@@ -19,6 +21,7 @@ import type { TriggerDeps } from "../../../../functions/trigger-deps";
 import { createUserHandler } from "../../../../functions/user";
 import { createUserConnectionsHandler } from "../../../../functions/user-connections";
 import { createUserGroupsHandler } from "../../../../functions/user-groups";
+import { createUserOnlineHandler } from "../../../../functions/user-online";
 import { createFunctionsHost, type FunctionsHost } from "../../../../host/functions-host";
 import { makeDeps } from "../../support/trigger-harness";
 
@@ -38,6 +41,9 @@ const factories: Record<string, (deps: TriggerDeps) => HttpHandler> = {
   group: createGroupHandler,
   groupConnections: createGroupConnectionsHandler,
   signalrUpstream: createSignalRUpstreamHandler,
+  groupMembers: createGroupMembersHandler,
+  groupMemberCount: createGroupMemberCountHandler,
+  userOnline: createUserOnlineHandler,
 };
 
 export type ProtocolName = "json" | "messagepack";
