@@ -3,6 +3,7 @@ import { ClientSession } from "../node/client-session";
 import type { OutboundFrames } from "../node/outbound-frames";
 import type { SessionAdapter } from "../node/session-adapter";
 import type { ServiceNode } from "../node/service-node";
+import { closeReason } from "../node/session-lifecycle";
 import type { ResolvedServiceOptions } from "../options";
 import { handshakeEnd, handshakeResponse, parseHandshake } from "./handshake";
 import { completionError, completionVoid, HubProtocolError, type HubMessage, type HubProtocolName } from "./hub-message";
@@ -318,10 +319,3 @@ export class SignalRConnection implements SessionAdapter {
     this.handshakeTimer = undefined;
   }
 }
-
-/** WebSocket close reasons are limited to 123 bytes. */
-function closeReason(reason: string): string {
-  const bytes = Buffer.from(reason, "utf8");
-  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
-}
-
