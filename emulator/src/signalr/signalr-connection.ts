@@ -23,6 +23,7 @@ const MAX_HANDSHAKE_BYTES = 64 * 1024;
 const NORMAL_CLOSURE = 1000;
 const INVALID_PAYLOAD = 1007;
 const POLICY_VIOLATION = 1008;
+const INTERNAL_ERROR = 1011;
 
 export interface SignalRConnectionDeps {
   node: ServiceNode;
@@ -70,7 +71,15 @@ export class SignalRConnection implements SessionAdapter {
     this.handshakeTimer = clock.setTimeout(() => {
       if (!this.protocol) this.refuseHandshake("The handshake did not arrive in time.");
     }, this.deps.settings.handshakeTimeoutMs);
-    this.socket.on("message", (data, isBinary) => this.onFrame(toBuffer(data), isBinary));
+    this.socket.on("message", (data, isBinary) => {
+      try {
+        this.onFrame(toBuffer(data), isBinary);
+      } catch (error) {
+        // A bug must cost this connection only, never the process or other connections.
+        this.deps.options.logger.error(`SignalR frame failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+        this.closeWithError("Internal error.", INTERNAL_ERROR);
+      }
+    });
     this.socket.on("close", (code) => this.onSocketClosed(code));
   }
 
@@ -196,7 +205,10 @@ export class SignalRConnection implements SessionAdapter {
   private dispatch(message: HubMessage, raw: Uint8Array): void {
     switch (message.kind) {
       case "invocation":
-        void this.invoke(message, raw);
+        this.invoke(message, raw).catch((error: unknown) => {
+          this.deps.options.logger.error(`SignalR invocation failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+          if (message.invocationId !== undefined && !this.done) this.send(completionError(message.invocationId, "Invocation failed."));
+        });
         return;
       case "streamInvocation":
         this.send(completionError(message.invocationId, "Stream invocations are not supported in serverless mode."));
