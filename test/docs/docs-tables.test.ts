@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { emulatorCliOptions, initSettingsCliOptions } from "../../emulator/src/cli-options";
+import { planCliOptions } from "../../emulator/src/planner/plan-args";
 import { BILLING_RULES } from "../../emulator/src/metering/usage-report";
 import { startCliOptions } from "../../host/start-cli-options";
 import { settingNames } from "../../shared/config";
@@ -67,8 +68,12 @@ describe("flag tables follow the CLIs' option tables", () => {
     expect(envColumn(rows)).toEqual(envReadBy("host/start-cli.ts"));
   });
 
+  it("npm run plan: docs/metering.md lists every flag of the planner's option table, once", () => {
+    expect(flagsOf(markedTable("docs/metering.md", "plan-flags-table"))).toEqual(sorted(Object.keys(planCliOptions)));
+  });
+
   it("no other table in the docs lists flags", () => {
-    const marked = ["emulator-flags-table", "init-settings-flags-table", "start-flags-table"];
+    const marked = ["emulator-flags-table", "init-settings-flags-table", "start-flags-table", "plan-flags-table"];
     const strays: string[] = [];
     for (const path of [...guides, "README.md"]) {
       let inMarked = false;

@@ -1,36 +1,14 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { EmulatorCli, lines } from "../support/cli-process";
 import { DEFAULT_ACCESS_KEY } from "../../emulator/src/options";
 import { clientToken } from "./support/signalr-fixture";
 
-const CLI = join(__dirname, "../../emulator/src/cli.ts");
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
-
-function startCli(args: string[]) {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function lines(read: () => string, count: number): Promise<string[]> {
-  const deadline = Date.now() + 20_000;
-  while (read().split("\n").filter(Boolean).length < count) {
-    if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(read())}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return read().split("\n").filter(Boolean);
-}
+const clis = new EmulatorCli();
+afterEach(() => clis.killAll());
+const startCli = (args: string[]) => clis.start(args);
 
 describe("npm run emulator -- --service signalr", () => {
   it("prints its URL and the official emulator's connection string, each on its own line, and serves SignalR negotiate", async () => {

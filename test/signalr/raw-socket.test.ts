@@ -172,3 +172,21 @@ describe("bounded by design", () => {
     expect(await upgradeStatus(`${server.url.replace(/^http/, "ws")}/client/?hub=chat&id=${connectionToken}`, { authorization: `Bearer ${clientToken("chat")}` })).toBe(429);
   });
 });
+
+describe("requests no URL parser accepts", () => {
+  it("answer 400 on upgrade and keep the service up", async () => {
+    const server = await fixture.start();
+    const net = await import("node:net");
+    const answer = await new Promise<string>((resolve) => {
+      const socket = net.connect(server.port, "127.0.0.1", () => {
+        socket.write("GET //host:port/client/?hub=chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+      });
+      let text = "";
+      socket.on("data", (chunk) => (text += chunk.toString()));
+      socket.on("close", () => resolve(text));
+    });
+    expect(answer.split("\r\n")[0]).toBe("HTTP/1.1 400 Bad Request");
+    const negotiateAnswer = await fetch(`${server.url}/client/negotiate?hub=chat`, { method: "POST", headers: { authorization: `Bearer ${clientToken("chat")}` } });
+    expect(negotiateAnswer.status).toBe(200);
+  });
+});

@@ -199,6 +199,15 @@ describe("REST paths, bodies and errors", () => {
     expect(b.received.map((r) => r.args[0])).toEqual(["all", "group"]);
   });
 
+  it("prefixes the hub with the application, as the SDKs' `application` option does for clients and REST", async () => {
+    const server = await fixture.start();
+    const inApp = await fixture.connect(server, "shop_chat"); // the client URL's hub is {app}_{hub}
+    const plain = await fixture.connect(server, "chat");
+    expect((await fixture.rest(server, "POST", "/api/hubs/chat/:send?application=Shop", { target: "message", arguments: ["app"] })).status).toBe(202);
+    await expectDelivered([[inApp, 1], [plain, 0]]);
+    expect((await fixture.rest(server, "POST", "/api/hubs/chat/:send?application=9bad", { target: "message", arguments: [] })).status).toBe(400);
+  });
+
   it("takes a chunked body with no Content-Length, as the .NET SDK sends it", async () => {
     const server = await fixture.start();
     const a = await fixture.connect(server, "chat");

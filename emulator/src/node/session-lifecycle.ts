@@ -8,7 +8,7 @@ import type { HubRegistry } from "./hub-registry";
 const FINAL_CLIENT_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
 /** WebSocket close reasons are limited to 123 bytes. */
-function closeReason(reason: string): string {
+export function closeReason(reason: string): string {
   const bytes = Buffer.from(reason, "utf8");
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
 }

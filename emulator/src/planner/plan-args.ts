@@ -29,20 +29,23 @@ function whole(flag: string, value: string | undefined): number {
   return parsed;
 }
 
+/** The flags of `npm run plan`, in one table: the parser uses it and the docs' flag table is checked against it. */
+export const planCliOptions = {
+  connections: { type: "string" },
+  "messages-per-second": { type: "string" },
+  size: { type: "string" },
+  fanout: { type: "string" },
+  measured: { type: "string" },
+  prices: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} as const;
+
 /** Throws `WorkloadError` (or parseArgs' TypeError for an unknown flag) with a one-line reason. */
 export function parsePlanArgs(args: readonly string[]): PlanRequest {
   const { values } = parseArgs({
     args: [...args],
-    options: {
-      connections: { type: "string" },
-      "messages-per-second": { type: "string" },
-      size: { type: "string" },
-      fanout: { type: "string" },
-      measured: { type: "string" },
-      prices: { type: "string" },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+    options: planCliOptions,
     strict: true,
   });
   if (values.help) return { kind: "help" };

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ResolvedServiceOptions } from "../options";
+import { writeError, type RestHttpError } from "../rest/rest-errors";
 import type { ConnectionTokens } from "./connection-tokens";
 import { answerPreflight, corsHeaders } from "./cors";
 import { resolveHubName } from "./hub-names";
+import { signalrError } from "./signalr-errors";
 import { upgradeBearer, verifySignalRClientToken } from "./signalr-token";
 
 /** Unguessable URL-safe ids, 22 characters like ASP.NET's. */
@@ -21,6 +23,10 @@ function send(req: IncomingMessage, res: ServerResponse, status: number, body?: 
   res.end(text);
 }
 
+function sendError(req: IncomingMessage, res: ServerResponse, error: RestHttpError): void {
+  writeError(res, error, corsHeaders(req));
+}
+
 /**
  * `POST /client/negotiate?hub=…`: checks the client token and answers with a public
  * `connectionId` and a secret single-use `connectionToken` for the WebSocket. Never a `url`:
@@ -33,14 +39,14 @@ export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps:
   }
   if (req.method !== "POST") {
     res.setHeader("allow", "POST, OPTIONS");
-    send(req, res, 405, { code: "Error.MethodNotAllowed", message: "Negotiate with POST." });
+    sendError(req, res, signalrError("Error.MethodNotAllowed", "Negotiate with POST."));
     return;
   }
   req.resume(); // the client sends no body
   const url = new URL(req.url ?? "/", "http://localhost");
   const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
   if (!hub.ok) {
-    send(req, res, 400, { code: hub.which === "hub" ? "Error.InvalidHubName" : "Error.InvalidApplicationName", message: `The ${hub.which} query parameter is missing or invalid.` });
+    sendError(req, res, signalrError(hub.which === "hub" ? "Error.InvalidHubName" : "Error.InvalidApplicationName"));
     return;
   }
   const { options } = deps;
@@ -55,7 +61,7 @@ export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps:
   const connectionId = newSignalRId();
   const id = version === 1 ? newSignalRId() : connectionId;
   if (!deps.tokens.add(id, { hubKey: hub.key, hub: hub.hub, connectionId, identity: check.value })) {
-    send(req, res, 429, { code: "Error.TooManyPendingConnections", message: "Too many negotiated connections are waiting for their WebSocket." });
+    sendError(req, res, signalrError("Error.TooManyPendingConnections"));
     return;
   }
   send(req, res, 200, {

@@ -5,6 +5,7 @@ import type { ServiceNode } from "../node/service-node";
 import type { ResolvedServiceOptions } from "../options";
 import { readBody } from "../rest/rest-body";
 import { RestHttpError, writeError } from "../rest/rest-errors";
+import { closeIfUnread } from "../rest/rest-handler";
 import { resolveHubName } from "./hub-names";
 import { parseInvocationBody } from "./rest-message-body";
 import { matchSignalRRoute, type SignalROperation } from "./rest-routes";
@@ -207,12 +208,4 @@ function answerError(req: IncomingMessage, res: ServerResponse, error: RestHttpE
     return;
   }
   writeError(res, error, { ...closeIfUnread(req, res), ...extra });
-}
-
-/** A refused upload is not drained: the connection closes after the answer. */
-function closeIfUnread(req: IncomingMessage, res: ServerResponse): Record<string, string> {
-  const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
-  if (req.complete || !hasBody) return {};
-  res.once("finish", () => setTimeout(() => req.socket.destroy(), 2_000).unref());
-  return { connection: "close" };
 }

@@ -3,6 +3,7 @@ import { ClientSession } from "../node/client-session";
 import type { OutboundFrames } from "../node/outbound-frames";
 import type { SessionAdapter } from "../node/session-adapter";
 import type { ServiceNode } from "../node/service-node";
+import { closeReason } from "../node/session-lifecycle";
 import type { ResolvedServiceOptions } from "../options";
 import { handshakeEnd, handshakeResponse, parseHandshake } from "./handshake";
 import { completionError, completionVoid, HubProtocolError, type HubMessage, type HubProtocolName } from "./hub-message";
@@ -22,6 +23,7 @@ const MAX_HANDSHAKE_BYTES = 64 * 1024;
 const NORMAL_CLOSURE = 1000;
 const INVALID_PAYLOAD = 1007;
 const POLICY_VIOLATION = 1008;
+const INTERNAL_ERROR = 1011;
 
 export interface SignalRConnectionDeps {
   node: ServiceNode;
@@ -69,7 +71,15 @@ export class SignalRConnection implements SessionAdapter {
     this.handshakeTimer = clock.setTimeout(() => {
       if (!this.protocol) this.refuseHandshake("The handshake did not arrive in time.");
     }, this.deps.settings.handshakeTimeoutMs);
-    this.socket.on("message", (data, isBinary) => this.onFrame(toBuffer(data), isBinary));
+    this.socket.on("message", (data, isBinary) => {
+      try {
+        this.onFrame(toBuffer(data), isBinary);
+      } catch (error) {
+        // A bug must cost this connection only, never the process or other connections.
+        this.deps.options.logger.error(`SignalR frame failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+        this.closeWithError("Internal error.", INTERNAL_ERROR);
+      }
+    });
     this.socket.on("close", (code) => this.onSocketClosed(code));
   }
 
@@ -195,7 +205,10 @@ export class SignalRConnection implements SessionAdapter {
   private dispatch(message: HubMessage, raw: Uint8Array): void {
     switch (message.kind) {
       case "invocation":
-        void this.invoke(message, raw);
+        this.invoke(message, raw).catch((error: unknown) => {
+          this.deps.options.logger.error(`SignalR invocation failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+          if (message.invocationId !== undefined && !this.done) this.send(completionError(message.invocationId, "Invocation failed."));
+        });
         return;
       case "streamInvocation":
         this.send(completionError(message.invocationId, "Stream invocations are not supported in serverless mode."));
@@ -318,10 +331,3 @@ export class SignalRConnection implements SessionAdapter {
     this.handshakeTimer = undefined;
   }
 }
-
-/** WebSocket close reasons are limited to 123 bytes. */
-function closeReason(reason: string): string {
-  const bytes = Buffer.from(reason, "utf8");
-  return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
-}
-

@@ -1,7 +1,7 @@
 import { RestHttpError } from "../rest/rest-errors";
 
 /**
- * Every error the SignalR REST data plane returns. The code goes into the `ErrorDetail` body and
+ * Every error the SignalR REST data plane and client negotiate return. The code goes into the `ErrorDetail` body and
  * the `x-ms-error-code` header; the .NET SDK accepts an expected 404 (an existence check, a
  * missing connection) only when the header carries the code listed here.
  */
@@ -15,7 +15,7 @@ export const SIGNALR_REST_ERRORS = {
   "Error.InvalidUserId": { status: 400, message: "Invalid user id: 1 to 1024 characters." },
   "Error.InvalidConnectionId": { status: 400, message: "Invalid connection id." },
   "Error.InvalidPathEncoding": { status: 400, message: "A path segment is not valid percent-encoding." },
-  "Error.InvalidTtl": { status: 400, message: "ttl must be a non-negative integer number of seconds." },
+  "Error.InvalidTtl": { status: 400, message: "The ttl must be a non-negative integer number of seconds." },
   "Error.InvalidRequestBody": { status: 400, message: "Message in request body is required." },
   "Error.PayloadTooLarge": { status: 413, message: "The request body is too large." },
   "Error.UnsupportedMediaType": { status: 415, message: "Send the message as application/json: {\"target\": ..., \"arguments\": [...]}." },
@@ -24,6 +24,7 @@ export const SIGNALR_REST_ERRORS = {
   "Warning.Group.NotExisted": { status: 404, message: "The group has no connection." },
   "Info.User.NotInGroup": { status: 404, message: "The user is not in the group." },
   "Error.Connection.NotExisted": { status: 404, message: "The connection does not exist." },
+  "Error.TooManyPendingConnections": { status: 429, message: "Too many negotiated connections are waiting for their WebSocket." },
   "Error.InternalServerError": { status: 500, message: "The service failed to process the request." },
 } as const satisfies Record<string, { status: number; message: string }>;
 

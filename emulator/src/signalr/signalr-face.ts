@@ -49,7 +49,13 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
   const request = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/client/negotiate" || path === "/client/negotiate/") {
-      handleNegotiate(req, res, { options, tokens, keys });
+      try {
+        handleNegotiate(req, res, { options, tokens, keys });
+      } catch (error) {
+        options.logger.error(`SignalR negotiate failed: ${(error as Error).message}`);
+        if (!res.headersSent) res.writeHead(500, { "content-length": 0 });
+        res.end();
+      }
       return true;
     }
     if (path.startsWith("/api/hubs/") || path.startsWith("/api/v1/hubs/")) {
@@ -85,7 +91,13 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
 
   const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on("error", () => {});
-    const decision = decide(req);
+    let decision: ReturnType<typeof decide>;
+    try {
+      decision = decide(req);
+    } catch {
+      abortHandshake(socket, 400, "The request URL cannot be parsed.");
+      return;
+    }
     if ("status" in decision) {
       abortHandshake(socket, decision.status, decision.reason);
       return;
