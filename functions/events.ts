@@ -1,14 +1,14 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { readCappedBody } from "../shared/body-reader";
-import { planChatRelay } from "../shared/chat-relay";
+import { planChatRelay, relayPayload, relayTarget } from "../shared/chat-relay";
 import { parseCloudEvent, readCloudEventContext, type CloudEvent } from "../shared/cloud-events-request";
 import { verifyConnectionIdSignature } from "../shared/cloud-events-signature";
 import { decideConnect } from "../shared/connect-policy";
 import { AppError, toErrorResponse } from "../shared/errors";
 import type { EventsConfig } from "../shared/events-config";
 import { maxMessageBytes } from "../shared/limits";
-import { createServiceClient } from "../shared/service-client";
+import { createHubServices } from "../shared/hub-services";
+import type { RealtimeService } from "../shared/realtime-service";
 import { loadEventsConfig } from "./app-config";
 import { callService, defineRoute, guarded } from "./http-trigger";
 import type { RouteDefinition } from "./route-table-types";
@@ -22,15 +22,7 @@ const chatEvents = new Set(["message", "chat"]);
  * service's URL template here (`…/api/events/{hub}`; on Azure add `?code=<function key>`).
  */
 export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = loadEventsConfig(deps.config)): HttpHandler {
-  const services = new Map<string, WebPubSubServiceClient>([[deps.config.hub.toLowerCase(), deps.service]]);
-  const serviceFor = (hub: string): WebPubSubServiceClient => {
-    let service = services.get(hub.toLowerCase());
-    if (!service) {
-      service = createServiceClient({ ...deps.config, hub });
-      services.set(hub.toLowerCase(), service);
-    }
-    return service;
-  };
+  const serviceFor = createHubServices(deps.service);
   return guarded("events", async (request, context) => {
     if (request.method === "OPTIONS" || request.method === "GET") return abuseProtection(request, events);
     const eventContext = readCloudEventContext(request.headers);
@@ -53,7 +45,7 @@ function abuseProtection(request: HttpRequest, events: EventsConfig): HttpRespon
   return { status: 200, headers: { "WebHook-Allowed-Origin": events.allowedOrigins.join(", ") } };
 }
 
-async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: WebPubSubServiceClient, context: InvocationContext): Promise<HttpResponseInit> {
+async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: RealtimeService, context: InvocationContext): Promise<HttpResponseInit> {
   const { hub, connectionId, userId } = event.context;
   switch (event.kind) {
     case "connect": {
@@ -83,7 +75,7 @@ async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: WebPub
 async function handleUserEvent(
   event: Extract<CloudEvent, { kind: "user" }>,
   deps: TriggerDeps,
-  service: WebPubSubServiceClient,
+  service: RealtimeService,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const name = event.context.eventName.toLowerCase();
@@ -96,9 +88,7 @@ async function handleUserEvent(
     return { status: 204 };
   }
   const relay = planChatRelay(deps.config.grants, event.context.userId, event.dataType, event.data);
-  await callService(deps, () =>
-    relay.group === undefined ? service.sendToAll(relay.message) : service.group(relay.group).sendToAll(relay.message),
-  );
+  await callService(deps, () => service.send(relayTarget(relay), relayPayload(relay), { excluded: [] }));
   return { status: 204 };
 }
 

@@ -27,8 +27,9 @@ export function createGroupMembershipHandler(action: "join" | "leave", deps: Tri
       const decision = decideGrants(deps.config.grants, { groups: [group], roles: [] });
       if (!decision.allowed) throw decision.error;
     }
-    const target = deps.service.group(group);
-    await callService(deps, () => (action === "join" ? target.addConnection(connectionId) : target.removeConnection(connectionId)));
+    await callService(deps, () =>
+      action === "join" ? deps.service.addConnectionToGroup(group, connectionId) : deps.service.removeConnectionFromGroup(group, connectionId),
+    );
     context.log(`${action}-group: user ${JSON.stringify(identity.userId)} (${identity.source}) ${action === "join" ? "joined" : "left"} ${JSON.stringify(group)}`);
     return { status: 200, jsonBody: { group, connectionId, joined: action === "join" } };
   });

@@ -2,7 +2,6 @@ import type { HttpHandler } from "@azure/functions";
 import { readCappedBody } from "../shared/body-reader";
 import { AppError } from "../shared/errors";
 import { maxMessageBytes } from "../shared/limits";
-import { deliverMessage } from "../shared/message-delivery";
 import { dataTypeFor, toMessagePayload } from "../shared/message-payload";
 import type { SendRequest, SendTarget } from "../shared/send-request";
 import { stampPayload, stampSender, wantsSenderStamp } from "../shared/sender-stamp";
@@ -27,7 +26,7 @@ export function createMessageHandler(name: string, deps: TriggerDeps, parseQuery
     if (payload.bytes > maxMessageBytes) {
       throw new AppError("PayloadTooLarge", `With ?stamp=sender the message grows to ${payload.bytes} bytes, past the ${maxMessageBytes}-byte limit.`);
     }
-    await callService(deps, () => deliverMessage(deps.service, target, payload, options));
+    await callService(deps, () => deps.service.send(target, payload, options));
     context.log(`${name}: ${payload.bytes} byte(s) of ${payload.dataType} to ${target.kind}`);
     return { status: 202, jsonBody: { target: describeTarget(target, deps.config.hub), dataType: payload.dataType, bytes: payload.bytes } };
   });

@@ -11,8 +11,10 @@ import { groupMembersRoute } from "./group-members";
 import { groupUserRoute } from "./group-user";
 import { joinGroupRoute, leaveGroupRoute } from "./join-group";
 import { negotiateRoute } from "./negotiate";
+import { realtimeServiceInfoRoutes } from "./realtime-service-info";
 import type { RouteDefinition } from "./route-table-types";
 import { sendRoute } from "./send";
+import { signalRUpstreamRoutes } from "./signalr-upstream";
 import { userRoute } from "./user";
 import { userConnectionsRoute } from "./user-connections";
 import { userGroupsRoute } from "./user-groups";
@@ -42,5 +44,7 @@ export const routes: RouteDefinition[] = [
   joinGroupRoute,
   leaveGroupRoute,
   ...eventsRoutes,
+  ...signalRUpstreamRoutes,
+  ...realtimeServiceInfoRoutes,
   ...webRoutes,
 ];

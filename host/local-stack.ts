@@ -1,7 +1,8 @@
 /**
- * The whole local stack in one process: the local Web PubSub service (`emulator/`) and the
- * functions host serving the route table, with the functions pointed at that service (and,
- * with `events`, the service's event handler pointed at the functions' events trigger).
+ * The whole local stack in one process: the local service (`emulator/`, speaking Web PubSub or
+ * SignalR) and the functions host serving the route table, with the functions pointed at that
+ * service (and, with `events`, the service's event handler or SignalR upstream pointed at the
+ * functions' trigger for it).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
 import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
@@ -13,15 +14,18 @@ import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream
 import type { UpstreamDispatcher } from "../emulator/src/upstream/upstream-dispatcher";
 import { parseEventHandlerOption, settingsFromHandlers } from "../emulator/src/upstream/upstream-settings";
 import type { RouteDefinition } from "../functions/route-table-types";
+import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { createFunctionsHost, type FunctionsHost } from "./functions-host";
 import type { CorsSettings } from "./cors-policy";
 import type { HostLogger } from "./host-options";
 
 export interface LocalStackOptions {
   routes: readonly RouteDefinition[];
+  /** Which managed service the local service speaks (the functions' `RealtimeService`). @default "webpubsub" */
+  service?: RealtimeServiceKind;
   /** @default 7071 */
   functionsPort?: number;
-  /** @default 8080 */
+  /** @default 8080 (Web PubSub), 8888 (SignalR, as Microsoft's SignalR emulator) */
   emulatorPort?: number;
   /** Access key of the local service (and so of the connection string the functions use). @default DEFAULT_ACCESS_KEY */
   accessKey?: string;
@@ -29,7 +33,8 @@ export interface LocalStackOptions {
   cors?: Partial<CorsSettings>;
   /**
    * Send every hub's events (connect, connected, disconnected, user events) to the functions'
-   * `/api/events/{hub}` trigger, as an Azure event handler would. @default false
+   * `/api/events/{hub}` trigger, as an Azure event handler would; for SignalR, every upstream
+   * request to `/api/signalr/{hub}/{category}/{event}` (with the first function key, if any). @default false
    */
   events?: boolean;
   /**
@@ -84,8 +89,28 @@ function eventsDispatcher(
   return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log, meter });
 }
 
+/** The URL template the service sends events to, for each service kind's trigger. */
+function eventHandlerTemplate(service: RealtimeServiceKind, functionsUrl: string, functionKeys: readonly string[]): { shown: string; withKey: string } {
+  switch (service) {
+    case "webpubsub": {
+      const url = `${functionsUrl}/api/events/{hub}`;
+      return { shown: url, withKey: url };
+    }
+    case "signalr": {
+      // The SignalR upstream trigger is a "function" trigger, as on Azure (its URL carries the function key).
+      const url = `${functionsUrl}/api/signalr/{hub}/{category}/{event}`;
+      return { shown: url, withKey: functionKeys.length > 0 ? `${url}?code=${encodeURIComponent(functionKeys[0]!)}` : url };
+    }
+    default: {
+      const _never: never = service;
+      throw new Error(`unknown service ${String(_never)}`);
+    }
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const emulatorPort = options.emulatorPort ?? 8080;
+  const service = options.service ?? "webpubsub";
+  const emulatorPort = options.emulatorPort ?? (service === "signalr" ? 8888 : 8080);
   const functionsPort = options.functionsPort ?? 7071;
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
 
@@ -104,26 +129,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
 
-  const eventHandlerUrl = options.events ? `${host.url}/api/events/{hub}` : undefined;
+  const handler = options.events ? eventHandlerTemplate(service, host.url, options.functionKeys ?? []) : undefined;
+  const eventHandlerUrl = handler?.shown;
   let serviceHost = `localhost:${emulatorPort}`;
-  let service: ServiceServer;
+  let server: ServiceServer;
   try {
     // One meter for the service and its event dispatcher: events sent to the functions are billed traffic.
     const meter = createUsageMeter();
-    const upstream = eventHandlerUrl
-      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
-      : undefined;
+    const upstream =
+      handler && service === "webpubsub"
+        ? eventsDispatcher(handler.withKey, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
+        : undefined;
     const logger = options.serviceLogger;
     const backplane = options.redisUrl ? new RedisBackplane({ url: options.redisUrl, ...(logger ? { logger } : {}) }) : undefined;
-    service = await createService({
+    server = await createService({
       port: emulatorPort,
       accessKey,
+      service,
       ...(backplane ? { backplane } : {}),
       meter,
       ...(upstream ? { upstream } : {}),
+      ...(handler && service === "signalr" ? { signalr: { upstream: [{ urlTemplate: handler.withKey }] } } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
     });
-    serviceHost = new URL(service.url).host;
+    serviceHost = new URL(server.url).host;
   } catch (error) {
     await host.close();
     if (isListenError(error)) throw new StackStartError("service", emulatorPort, error);
@@ -131,16 +160,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= Promise.allSettled([host.close(), service.close()]).then(() => undefined));
+  const close = (): Promise<void> => (closing ??= Promise.allSettled([host.close(), server.close()]).then(() => undefined));
   try {
-    options.configureFunctions?.({ url: service.url, connectionString: service.connectionString });
+    options.configureFunctions?.({ url: server.url, connectionString: server.connectionString });
   } catch (error) {
     await close();
     throw error;
   }
   return {
-    serviceUrl: service.url,
-    connectionString: service.connectionString,
+    serviceUrl: server.url,
+    connectionString: server.connectionString,
     functionsBaseUrl: `${host.url}/api`,
     webPageUrl: `${host.url}/api/web/`,
     eventHandlerUrl,

@@ -3,6 +3,7 @@
  * test/docs/docs-tables.test.ts checks docs/local-development.md's flag table against it.
  */
 export const startCliOptions = {
+  service: { type: "string" },
   "functions-port": { type: "string" },
   "emulator-port": { type: "string" },
   "function-key": { type: "string", multiple: true },

@@ -2,10 +2,12 @@
  * `npm start`: the local service plus the functions host on one machine, no Core Tools needed.
  * The only place this deployable reads `process.env` and flags:
  *   FUNCTIONS_PORT / --functions-port (default 7071, or local.settings.json Host.LocalHttpPort)
- *   EMULATOR_PORT / --emulator-port (default 8080)
+ *   EMULATOR_PORT / --emulator-port (default 8080, or 8888 for SignalR)
  *   FUNCTION_KEYS / --function-key (comma-separated / repeatable; unset = keys not enforced)
  *   --settings PATH (default ./local.settings.json, falling back to local.settings.example.json)
  *   --events: the service sends every hub's events to the functions' /api/events/{hub} trigger
+ *     (SignalR: its upstream to /api/signalr/{hub}/{category}/{event})
+ *   --service webpubsub|signalr (default: the RealtimeService setting, else webpubsub)
  *   --nodes N (1-4): N nodes, each a process with its own service and function host on consecutive ports
  *   --redis [URL]: the service(s) share this Redis; without a URL a redis-server is started on a free port
  *   LOCAL_STACK_NODES: set by the launcher of --nodes for each node it starts (the node directory)
@@ -16,6 +18,8 @@ import { parseArgs } from "node:util";
 import { loadAppConfig } from "../functions/app-config";
 import { routes } from "../functions/routes";
 import { isLocalEndpoint, parseConnectionString } from "../shared/connection-string";
+import type { RealtimeServiceKind } from "../shared/realtime-service";
+import { parseSignalRConnectionString } from "../shared/signalr/signalr-connection-string";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 import { backplaneLine, nodeDirectoryVariable, NodeClusterError, startNodeCluster, type NodeReadyMessage } from "./node-cluster";
@@ -23,7 +27,7 @@ import { maxLocalNodes, nodeDirectoryRoute, nodeOrigins, parseNodeDirectory, typ
 import { findRedisServer, startRedisServer, type RedisServerProcess } from "./redis-server-process";
 import { startCliOptions } from "./start-cli-options";
 
-const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
+const usage = `Usage: npm start -- [--service webpubsub|signalr] [--functions-port 7071] [--emulator-port 8080 (8888 for signalr)] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
                     [--nodes N]          run N nodes (1-4) on consecutive ports, like pods behind a load balancer
                     [--redis [URL]]      link the nodes through Redis; without a URL a redis-server is started
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
@@ -53,19 +57,30 @@ function settingsFile(explicit: string | undefined): string | undefined {
   return undefined;
 }
 
+/** `--service`, else the `RealtimeService` setting, else webpubsub. */
+function realtimeService(flag: string | undefined, env: NodeJS.ProcessEnv): RealtimeServiceKind {
+  const text = (flag ?? env.RealtimeService ?? "webpubsub").trim().toLowerCase();
+  if (text !== "webpubsub" && text !== "signalr") throw new CliError(`--service (RealtimeService) must be webpubsub or signalr, got "${text}".`);
+  return text;
+}
+
+/** The app setting that holds each service's connection string. */
+const connectionStringSetting = { webpubsub: "WebPubSubConnectionString", signalr: "AzureSignalRConnectionString" } as const satisfies Record<RealtimeServiceKind, string>;
+
 /** Decides which service the functions talk to; a local endpoint always means the one we start. */
-function serviceTarget(env: NodeJS.ProcessEnv): { useLocal: true; accessKey: string | undefined } | { useLocal: false; endpoint: string } {
-  const configured = env.WebPubSubConnectionString?.trim();
+function serviceTarget(env: NodeJS.ProcessEnv, service: RealtimeServiceKind): { useLocal: true; accessKey: string | undefined } | { useLocal: false; endpoint: string } {
+  const setting = connectionStringSetting[service];
+  const configured = env[setting]?.trim();
   if (!configured) return { useLocal: true, accessKey: undefined };
-  const parsed = parseConnectionString(configured);
-  if ("error" in parsed) throw new CliError(`WebPubSubConnectionString is not valid: ${parsed.error}`);
+  const parsed = service === "signalr" ? parseSignalRConnectionString(configured) : parseConnectionString(configured);
+  if ("error" in parsed) throw new CliError(`${setting} is not valid: ${parsed.error}`);
   if (isLocalEndpoint(parsed.endpoint)) return { useLocal: true, accessKey: parsed.accessKey };
   return { useLocal: false, endpoint: parsed.endpoint };
 }
 
-function portAdvice(error: StackStartError): string {
+function portAdvice(error: StackStartError, service: RealtimeServiceKind): string {
   const [setting, flag] = error.part === "service" ? ["EMULATOR_PORT", "--emulator-port"] : ["FUNCTIONS_PORT", "--functions-port"];
-  const what = error.part === "service" ? "local Web PubSub service" : "functions host";
+  const what = error.part === "service" ? `local ${service === "signalr" ? "SignalR" : "Web PubSub"} service` : "functions host";
   switch (error.failure.code) {
     case "EADDRINUSE":
       return `Port ${error.port} is already in use, so the ${what} cannot start. Stop whatever uses it, or pick another port: ${setting}=<port> npm start, or npm start -- ${flag} <port>.`;
@@ -143,7 +158,8 @@ async function runNodeCluster(values: CliValues, tokens: ReturnType<typeof parse
   const file = settingsFile(values.settings);
   const settings = file ? readLocalSettings(file) : readLocalSettings("local.settings.json");
   const functionsPort = port("--functions-port", "FUNCTIONS_PORT", values["functions-port"] ?? env.FUNCTIONS_PORT, settings.localHttpPort ?? 7071);
-  const emulatorPort = port("--emulator-port", "EMULATOR_PORT", values["emulator-port"] ?? env.EMULATOR_PORT, 8080);
+  const service = realtimeService(values.service, { ...settings.values, ...env });
+  const emulatorPort = port("--emulator-port", "EMULATOR_PORT", values["emulator-port"] ?? env.EMULATOR_PORT, service === "signalr" ? 8888 : 8080);
   const owned = new Set(["nodes", "redis", "functions-port", "emulator-port", "settings", "help"]);
   const passThroughArgs = [
     ...(file ? [`--settings=${file}`] : []),
@@ -182,7 +198,7 @@ async function runNodeCluster(values: CliValues, tokens: ReturnType<typeof parse
 }
 
 /** The lines between "Local stack is running." and "Press Ctrl-C to stop.", the form scripts read. */
-function stackLines(stack: LocalStack, target: ReturnType<typeof serviceTarget>, functionKeys: readonly string[]): string[] {
+function stackLines(stack: LocalStack, target: ReturnType<typeof serviceTarget>, functionKeys: readonly string[], service: RealtimeServiceKind): string[] {
   // The connection string holds the local service's access key; printing it is the point here.
   const lines = [
     `  Web page:           ${stack.webPageUrl}`,
@@ -190,7 +206,7 @@ function stackLines(stack: LocalStack, target: ReturnType<typeof serviceTarget>,
     `  Service:            ${stack.serviceUrl}`,
     `  Connection string:  ${stack.connectionString}`,
   ];
-  if (stack.eventHandlerUrl) lines.push(`  Event handler:      ${stack.eventHandlerUrl} (every hub)`);
+  if (stack.eventHandlerUrl) lines.push(`  Event handler:      ${stack.eventHandlerUrl} (every hub${service === "signalr" ? ", SignalR upstream" : ""})`);
   if (!target.useLocal) lines.push(`  Note: the functions use the configured service ${target.endpoint}, not the local one.`);
   if (functionKeys.length > 0) lines.push(`  Function keys are required for non-anonymous triggers (${functionKeys.length} configured).`);
   return lines;
@@ -203,11 +219,12 @@ async function runNode(values: CliValues, directory: NodeDirectory | undefined):
   applySettingValues(settings.values, env);
 
   const functionsPort = port("--functions-port", "FUNCTIONS_PORT", values["functions-port"] ?? env.FUNCTIONS_PORT, settings.localHttpPort ?? 7071);
-  const emulatorPort = port("--emulator-port", "EMULATOR_PORT", values["emulator-port"] ?? env.EMULATOR_PORT, 8080);
+  const service = realtimeService(values.service, env);
+  const emulatorPort = port("--emulator-port", "EMULATOR_PORT", values["emulator-port"] ?? env.EMULATOR_PORT, service === "signalr" ? 8888 : 8080);
   const functionKeys = [...(values["function-key"] ?? []), ...splitOrigins(env.FUNCTION_KEYS ?? "")];
   // A page served by one node calls the others' function hosts, so they are allowed origins.
   const allowedOrigins = [...new Set([...settings.cors, ...splitOrigins(env.CorsAllowedOrigins ?? ""), ...(directory ? nodeOrigins(directory) : [])])];
-  const target = serviceTarget(env);
+  const target = serviceTarget(env, service);
   const verbose = values.verbose;
   // A lone node runs its own redis-server for `--redis` alone; a launcher's node is given the URL.
   const redis = await sharedRedis(values.redis);
@@ -220,6 +237,7 @@ async function runNode(values: CliValues, directory: NodeDirectory | undefined):
   try {
     stack = await startLocalStack({
       routes: [...routes, nodeDirectoryRoute(() => directory ?? lone())],
+      service,
       functionsPort,
       emulatorPort,
       ...(target.useLocal && target.accessKey ? { accessKey: target.accessKey } : {}),
@@ -237,18 +255,19 @@ async function runNode(values: CliValues, directory: NodeDirectory | undefined):
         error: (message) => console.error(`[service] error: ${message}`),
       },
       events: values.events,
-      configureFunctions: (service) => {
-        if (target.useLocal) env.WebPubSubConnectionString = service.connectionString;
+      configureFunctions: (started) => {
+        env.RealtimeService = service;
+        if (target.useLocal) env[connectionStringSetting[service]] = started.connectionString;
         loadAppConfig();
       },
     });
   } catch (error) {
     await redis.started?.stop();
-    if (error instanceof StackStartError) throw new CliError(portAdvice(error));
+    if (error instanceof StackStartError) throw new CliError(portAdvice(error, service));
     throw error;
   }
 
-  const lines = stackLines(stack, target, functionKeys);
+  const lines = stackLines(stack, target, functionKeys, service);
   const running = stack;
   const close = async (): Promise<void> => {
     await running.close();

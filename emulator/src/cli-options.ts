@@ -5,6 +5,7 @@
 import { initSettingsCliOptions, upstreamCliOptions } from "./upstream/upstream-cli";
 
 export const emulatorCliOptions = {
+  service: { type: "string", default: "webpubsub" },
   port: { type: "string" },
   host: { type: "string" },
   "access-key": { type: "string" },

@@ -1,5 +1,5 @@
 /**
- * `npm run emulator -- --port 8080 --access-key K`
+ * `npm run emulator -- [--service webpubsub|signalr] --port 8080 --access-key K`
  * The only place the service reads process.env (fallbacks: WEBPUBSUB_EMULATOR_PORT,
  * WEBPUBSUB_EMULATOR_ACCESS_KEY, WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY, WEBPUBSUB_EMULATOR_HOST,
  * WEBPUBSUB_EMULATOR_REDIS).
@@ -13,8 +13,11 @@ import { RedisBackplane } from "./backplane/redis-backplane";
 import { runInitSettings, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { emulatorCliOptions } from "./cli-options";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
+import { describeTemplates, signalrTemplatesFromCli } from "./signalr/upstream-cli";
+import { UpstreamTemplatesError } from "./signalr/upstream-templates";
 
-const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
+const USAGE = `Usage: npm run emulator -- [--service webpubsub|signalr]  which managed service to speak (default webpubsub)
+                            [--port 8080 (8888 for signalr)] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
@@ -38,6 +41,8 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
+  const service = values.service;
+  if (service !== "webpubsub" && service !== "signalr") throw new InvalidOptionsError(`--service must be webpubsub or signalr, got "${service}"`);
   const logger: ServiceLogger = {
     info: (message) => {
       if (!values.quiet) console.error(`[emulator] ${message}`);
@@ -69,18 +74,25 @@ async function main(): Promise<void> {
   const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
   const backplane = redisUrl ? new RedisBackplane({ url: redisUrl, logger }) : undefined;
 
-  // Event handlers from --settings <file> and --event-handler <hub>=<url>.
-  const upstream = await upstreamFromCli(values, {
-    accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
-    log: (line) => logger.warn(line),
-    meter,
-  });
-  for (const line of upstream.summary) logger.info(line);
+  // Event handlers from --settings <file> and --event-handler <hub>=<url>; the SignalR face reads
+  // the same flags as its upstream URL templates.
+  const upstream =
+    service === "webpubsub"
+      ? await upstreamFromCli(values, {
+          accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
+          log: (line) => logger.warn(line),
+          meter,
+        })
+      : { upstream: undefined, setServiceUrl: () => {}, summary: [] };
+  const signalrTemplates = service === "signalr" ? await signalrTemplatesFromCli(values) : [];
+  for (const line of [...upstream.summary, ...describeTemplates(signalrTemplates)]) logger.info(line);
 
   let server: ServiceServer;
   try {
     server = await createServer({
       logger,
+      service,
+      ...(signalrTemplates.length > 0 ? { signalr: { upstream: signalrTemplates } } : {}),
       ...(port === undefined ? {} : { port }),
       ...(host ? { host } : {}),
       ...(accessKey ? { accessKey } : {}),
@@ -93,8 +105,9 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    if (err.code === "EADDRINUSE") console.error(`Port ${port ?? 8080} is already in use; pick another with --port.`);
-    else if (err.code === "EACCES") console.error(`Not allowed to listen on port ${port ?? 8080}.`);
+    const shownPort = port ?? (service === "signalr" ? 8888 : 8080);
+    if (err.code === "EADDRINUSE") console.error(`Port ${shownPort} is already in use; pick another with --port.`);
+    else if (err.code === "EACCES") console.error(`Not allowed to listen on port ${shownPort}.`);
     else console.error(err.message);
     process.exitCode = 1;
     return;
@@ -122,7 +135,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof InvalidOptionsError || error instanceof TypeError || error instanceof UpstreamSettingsError ? (error as Error).message : String(error));
+  console.error(error instanceof InvalidOptionsError || error instanceof TypeError || error instanceof UpstreamSettingsError || error instanceof UpstreamTemplatesError ? (error as Error).message : String(error));
   console.error(USAGE);
   process.exitCode = 1;
 });

@@ -5,6 +5,7 @@ import type { TierQuotaOptions } from "./metering/tier-quota";
 import { createUsageMeter } from "./metering/usage-meter";
 import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
 import { noUpstream } from "./upstream/upstream-dispatcher";
+import { resolveSignalROptions, type ResolvedSignalROptions, type SignalROptions } from "./signalr/signalr-options";
 
 /** The official emulators' default key, so existing samples work unchanged. */
 export const DEFAULT_ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -22,8 +23,15 @@ export interface ServiceClock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Which managed service the server speaks: Azure Web PubSub or Azure SignalR Service (serverless). */
+export type ServiceKind = "webpubsub" | "signalr";
+
 export interface ServiceOptions {
-  /** TCP port; 0 picks a free one. @default 8080 */
+  /** The protocol face: Web PubSub clients and REST, or SignalR's. @default "webpubsub" */
+  service?: ServiceKind;
+  /** SignalR face settings (keep-alive, timeouts, upstream templates); ignored by the Web PubSub face. @default {} */
+  signalr?: SignalROptions;
+  /** TCP port; 0 picks a free one. @default 8080 (Web PubSub), 8888 (SignalR, as its official emulator) */
   port?: number;
   /** Interface to listen on. Undefined listens on every interface (IPv4 and IPv6), so `localhost` works whichever address it resolves to. @default undefined */
   host?: string;
@@ -58,7 +66,8 @@ export interface ServiceOptions {
   clock?: ServiceClock;
 }
 
-export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey" | "quota">>> & {
+export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey" | "quota" | "signalr">>> & {
+  readonly signalr: ResolvedSignalROptions;
   readonly host: string | undefined;
   readonly secondaryAccessKey: string | undefined;
 };
@@ -96,7 +105,9 @@ function builtInMeter(options: ServiceOptions): ServiceMeter {
 
 /** Validates once, fills defaults, freezes. */
 export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedServiceOptions {
-  const port = options.port ?? 8080;
+  const service = options.service ?? "webpubsub";
+  if (service !== "webpubsub" && service !== "signalr") throw new InvalidOptionsError(`service must be "webpubsub" or "signalr", got ${JSON.stringify(service)}`);
+  const port = options.port ?? (service === "signalr" ? 8888 : 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError(`port must be an integer 0-65535, got ${String(port)}`);
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
   if (typeof accessKey !== "string" || accessKey.length === 0) throw new InvalidOptionsError("accessKey must be a non-empty string");
@@ -108,6 +119,8 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     throw new InvalidOptionsError("quota configures the built-in meter; with your own meter, pass it to createUsageMeter({ quota })");
   }
   return Object.freeze({
+    service,
+    signalr: resolveSignalROptions(options.signalr),
     port,
     host: options.host,
     accessKey,

@@ -4,7 +4,7 @@ import { createEventsHandler } from "../../functions/events";
 import { signConnectionId } from "../../shared/cloud-events-signature";
 import { parseConfig } from "../../shared/config";
 import { parseEventsConfig } from "../../shared/events-config";
-import { createServiceClient } from "../../shared/service-client";
+import { createRealtimeService } from "../../shared/realtime-service-factory";
 import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
 import type { FunctionsHost } from "../../host/functions-host";
 import { collect, KEY, startLazyFunctionsHost, startServiceWithUpstream, type ServiceWithUpstream } from "./support/upstream-stack";
@@ -30,7 +30,7 @@ beforeAll(async () => {
     DefaultGroups: "lobby",
     WebPubSubMaxRetries: "0",
   });
-  lazy.setHandler(createEventsHandler({ config, service: createServiceClient(config) }, parseEventsConfig({}, config)));
+  lazy.setHandler(createEventsHandler({ config, service: createRealtimeService(config) }, parseEventsConfig({}, config)));
 });
 
 afterAll(async () => {

@@ -135,6 +135,21 @@ export function serviceOriginOf(clientUrl: string): string | undefined {
   }
 }
 
+/** Which managed service the function app uses (`GET /api/realtime-service`). */
+export interface ServiceInfo {
+  service: "webpubsub" | "signalr";
+  hub: string;
+}
+
+export async function fetchServiceInfo(settings: FunctionApiSettings): Promise<ServiceInfo> {
+  const response = await call(endpoint(settings, "realtime-service"), { method: "GET" });
+  const body = (await response.json()) as Partial<ServiceInfo>;
+  if (body.service !== "webpubsub" && body.service !== "signalr") {
+    throw new FunctionCallError(response.status, "BadServiceInfo", "realtime-service named no known service.");
+  }
+  return { service: body.service, hub: typeof body.hub === "string" ? body.hub : "" };
+}
+
 /** GET a trigger's JSON answer (presence routes), with the function key when one is set. */
 export async function getJson<T>(settings: FunctionApiSettings, path: string, query: [string, string][] = []): Promise<T> {
   const response = await call(endpoint(settings, path, query), { method: "GET", headers: keyHeaders(settings) });

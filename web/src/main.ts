@@ -1,7 +1,7 @@
 /** The web test client: wires the form controls to the function app and the client SDK. */
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { nextConnectionView, initialConnectionView, statusLabels, type ConnectionEvent, type ConnectionView } from "./connection-state";
-import { changeGroupMembership, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
+import { changeGroupMembership, fetchServiceInfo, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
 import { appendError, appendMessage } from "./message-log";
 import { fetchNodeDirectory } from "./node-directory";
 import { mountNodePanel, type NodePanel } from "./node-panel";
@@ -11,6 +11,7 @@ import { mountPlanLine } from "./plan-line";
 import { mountPresencePanel } from "./presence-panel";
 import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
+import { protocolLabel, startSignalRSession, type HubProtocolChoice, type SignalRSession } from "./signalr-session";
 import { describeCost, mountUsagePanel } from "./usage-panel";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -30,6 +31,8 @@ const ui = {
   disconnectButton: element<HTMLButtonElement>("disconnect"),
   status: element<HTMLElement>("connection-status"),
   connectionId: element<HTMLElement>("connection-id"),
+  serviceKind: element<HTMLElement>("service-kind"),
+  hubProtocol: element<HTMLSelectElement>("hub-protocol"),
   groupForm: element<HTMLFormElement>("group-form"),
   groupName: element<HTMLInputElement>("group-name"),
   leaveButton: element<HTMLButtonElement>("leave-group"),
@@ -68,6 +71,8 @@ const ui = {
 
 let view: ConnectionView = initialConnectionView;
 let client: WebPubSubClient | null = null;
+/** Set while connected through Azure SignalR Service (the app says which service it uses). */
+let signalr: SignalRSession | null = null;
 let lastConnectionId: string | null = null;
 const joinedGroups = new Set<string>();
 /** The service's HTTP origin, learnt from negotiate; the usage panel polls its /api/usage. */
@@ -126,12 +131,75 @@ async function rejoinGroups(connectionId: string): Promise<void> {
   }
 }
 
+/** Asks the app which service it uses and says so on the page. */
+async function learnService(api: FunctionApiSettings): Promise<"webpubsub" | "signalr"> {
+  const info = await fetchServiceInfo(api);
+  ui.serviceKind.dataset.service = info.service;
+  if (info.service === "signalr") ui.presencePanel.textContent = "Member lists are not available on Azure SignalR Service: its REST API cannot list a group's connections.";
+  ui.serviceKind.textContent =
+    info.service === "signalr"
+      ? `Azure SignalR Service, hub ${info.hub}, ${protocolLabel(ui.hubProtocol.value as HubProtocolChoice)}`
+      : `Azure Web PubSub, hub ${info.hub}, json.reliable.webpubsub.azure.v1`;
+  return info.service;
+}
+
+/** SignalR: the client negotiates through the app itself; groups at connect are joined through the app afterwards. */
+async function connectSignalR(api: FunctionApiSettings, userId: string, groups: string[], roles: string[]): Promise<void> {
+  if (roles.length > 0) {
+    dispatch({ kind: "sdk-stopped" });
+    return appendError(ui.errors, "Azure SignalR Service has no client roles: clear the Roles field.");
+  }
+  try {
+    signalr = await startSignalRSession(
+      { functionsBaseUrl: api.baseUrl, userId, protocol: ui.hubProtocol.value as HubProtocolChoice },
+      {
+        connected: (connectionId) => {
+          dispatch({ kind: "sdk-connected", connectionId, userId: userId || null });
+          void usage.refresh();
+          if (lastConnectionId !== null && lastConnectionId !== connectionId) void rejoinGroups(connectionId);
+          lastConnectionId = connectionId;
+        },
+        reconnecting: () => dispatch({ kind: "socket-closed" }),
+        closed: (error) => {
+          dispatch({ kind: "sdk-stopped" });
+          if (error && !view.stopping) appendError(ui.errors, `Disconnected by the service: ${error.message}`);
+        },
+        message: (args) => {
+          for (const data of args) if (presence.onMessage(data)) return;
+          for (const data of args) appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: typeof data === "string" ? "text" : "json", data });
+        },
+      },
+    );
+  } catch (error) {
+    signalr = null;
+    dispatch({ kind: "sdk-stopped" });
+    return showError("Connecting", error);
+  }
+  const connectionId = view.connectionId;
+  for (const group of groups) {
+    if (!connectionId) break;
+    try {
+      await changeGroupMembership(api, "join", group, connectionId);
+      joinedGroups.add(group);
+    } catch (error) {
+      showError(`Joining group ${group}`, error);
+    }
+  }
+  renderGroups();
+}
+
 async function connect(): Promise<void> {
   const api = settings();
   const userId = ui.userId.value.trim();
   const groups = listField(ui.connectGroups);
   const roles = listField(ui.connectRoles);
   dispatch({ kind: "start-requested" });
+  try {
+    if ((await learnService(api)) === "signalr") return await connectSignalR(api, userId, groups, roles);
+  } catch (error) {
+    dispatch({ kind: "sdk-stopped" });
+    return showError("Connecting", error);
+  }
   const next = new WebPubSubClient(
     {
       getClientAccessUrl: async () => {
@@ -191,6 +259,8 @@ function disconnect(): void {
   dispatch({ kind: "stop-requested" });
   client?.stop();
   client = null;
+  void signalr?.stop();
+  signalr = null;
   lastConnectionId = null;
   joinedGroups.clear();
   renderGroups();
@@ -208,7 +278,8 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
-    void presence.groupChanged(group, action === "join" ? "joined" : "left");
+    // SignalR's REST API cannot list a group's members, so there is nothing for a notice to refresh.
+    if (!signalr) void presence.groupChanged(group, action === "join" ? "joined" : "left");
     ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
     const failure = describeFailure(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
@@ -234,6 +305,13 @@ async function send(): Promise<void> {
   const size = byteLength(text);
   if (kind !== "everyone" && !targetName) return appendError(ui.errors, "Type a user id or group name to send to.");
   try {
+    if (kind === "client-group" && signalr) {
+      // SignalR clients cannot send to a group themselves: the app's upstream trigger relays it.
+      await signalr.relay(text, targetName);
+      ui.sendStatus.textContent = `Sent ${size} bytes of text to group ${targetName} through the function app's relay.`;
+      void usage.refresh();
+      return;
+    }
     if (kind === "client-group") {
       if (!client || view.status !== "connected") return appendError(ui.errors, "Connect first: client-to-group messages go over your WebSocket.");
       await client.sendToGroup(targetName, clientSdkData(dataType, text), dataType, { noEcho: false });
@@ -261,7 +339,11 @@ function defaultBaseUrl(): string {
 }
 
 installSocketWatch(window, {
-  opening: (url) => dispatch({ kind: "socket-opening", recovery: isRecoveryUrl(url) }),
+  opening: (url) => {
+    // SignalR's client negotiates by itself: its socket URL is where the page learns the service's origin.
+    if (ui.serviceKind.dataset.service === "signalr") serviceOrigin = serviceOriginOf(url);
+    dispatch({ kind: "socket-opening", recovery: isRecoveryUrl(url) });
+  },
   open: (url) => dispatch({ kind: "socket-open", recovery: isRecoveryUrl(url) }),
   closed: () => dispatch({ kind: "socket-closed" }),
 });
@@ -305,8 +387,13 @@ ui.targetKind.addEventListener("change", () => {
 ui.messageText.addEventListener("input", updateOutgoingSize);
 ui.padTo.addEventListener("input", updateOutgoingSize);
 ui.clearLog.addEventListener("click", () => ui.messages.replaceChildren());
+ui.hubProtocol.addEventListener("change", () => {
+  if (ui.serviceKind.dataset.service === "signalr") ui.serviceKind.textContent = ui.serviceKind.textContent.replace(/(JSON|MessagePack)$/, protocolLabel(ui.hubProtocol.value as HubProtocolChoice));
+});
 render();
 updateOutgoingSize();
+// Say which service the app uses as soon as the page opens; a page opened elsewhere learns it at connect.
+void learnService(settings()).catch(() => undefined);
 void mountNodes().finally(() => {
   document.body.dataset.ready = "true";
 });

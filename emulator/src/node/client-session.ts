@@ -7,6 +7,7 @@ import { AckTracker } from "./ack-tracker";
 import type { OutboundFrames } from "./outbound-frames";
 import { ReliableOutbox } from "./reliable-outbox";
 import { writeFramed } from "../ws/framed-write";
+import type { SessionAdapter } from "./session-adapter";
 
 export interface SessionInit {
   hub: string;
@@ -18,6 +19,8 @@ export interface SessionInit {
   connectionState?: string;
   maxUnackedMessages: number;
   maxUnackedBytes: number;
+  /** Set by faces other than Web PubSub: they frame deliveries and own the socket's protocol. */
+  adapter?: SessionAdapter;
 }
 
 /**
@@ -34,6 +37,7 @@ export class ClientSession {
   readonly groups = new Set<string>();
   readonly acks = new AckTracker();
   readonly outbox: ReliableOutbox | undefined;
+  readonly adapter: SessionAdapter | undefined;
   connectionState: string | undefined;
   socket: WebSocket | null = null;
   /** Set once the session is gone for good; nothing is delivered after it. */
@@ -48,6 +52,7 @@ export class ClientSession {
     this.subprotocol = init.subprotocol;
     this.permissions = new ConnectionPermissions(init.roles);
     this.connectionState = init.connectionState;
+    this.adapter = init.adapter;
     this.outbox = init.protocol === "reliable" ? new ReliableOutbox(init.maxUnackedMessages, init.maxUnackedBytes) : undefined;
   }
 
@@ -63,6 +68,7 @@ export class ClientSession {
 
   /** Sends a data message; false when the reliable buffer overflowed (the caller must end the session). */
   sendData(frames: OutboundFrames): boolean {
+    if (this.adapter) return this.adapter.sendData(frames);
     const socket = this.socket;
     switch (this.protocol) {
       case "raw":
@@ -88,7 +94,7 @@ export class ClientSession {
 
   /** Acks, pongs and system messages: JSON protocols only, never buffered. */
   sendControl(message: ServerMessage): void {
-    if (this.protocol === "raw") return;
+    if (this.protocol === "raw" || this.adapter) return;
     this.socket?.send(serializeServerMessage(message), { binary: false });
   }
 }

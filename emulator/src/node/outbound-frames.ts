@@ -11,6 +11,7 @@ export class OutboundFrames {
   private dataFrame: DataFrame | undefined;
   private rawWire: Buffer | undefined;
   private jsonWire: Buffer | undefined;
+  private faceFrames: Map<symbol, unknown> | undefined;
 
   constructor(readonly message: OutboundData) {}
 
@@ -39,6 +40,15 @@ export class OutboundFrames {
   get jsonFrame(): Buffer {
     this.jsonWire ??= encodeDataFrame(this.json.json, false);
     return this.jsonWire;
+  }
+
+  /** A frame of another face (SignalR JSON, MessagePack), built once per message under the face's own key. */
+  faceFrame<T>(key: symbol, build: (message: OutboundData) => T): T {
+    this.faceFrames ??= new Map();
+    if (this.faceFrames.has(key)) return this.faceFrames.get(key) as T;
+    const frame = build(this.message);
+    this.faceFrames.set(key, frame);
+    return frame;
   }
 
   /** Payload bytes, as the meter counts them. */

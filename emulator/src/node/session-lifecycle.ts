@@ -8,7 +8,7 @@ import type { HubRegistry } from "./hub-registry";
 const FINAL_CLIENT_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
 /** WebSocket close reasons are limited to 123 bytes. */
-function closeReason(reason: string): string {
+export function closeReason(reason: string): string {
   const bytes = Buffer.from(reason, "utf8");
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
 }
@@ -35,6 +35,10 @@ export class SessionLifecycle {
     for (const group of initialGroups) hub.join(session, group);
     session.socket = socket;
     this.options.meter.connectionOpened(session.hub);
+    if (session.adapter) {
+      session.adapter.opened();
+      return;
+    }
     this.sendConnected(session);
     this.options.upstream.connected(session.upstreamConnection);
   }
@@ -77,14 +81,17 @@ export class SessionLifecycle {
     if (session.recoveryTimer !== undefined) this.options.clock.clearTimeout(session.recoveryTimer);
     session.recoveryTimer = undefined;
     const socket = session.socket;
-    if (socket) {
+    if (socket && session.adapter) {
+      session.adapter.close(reason, how);
+    } else if (socket) {
       if (how.notifyClient) session.sendControl({ kind: "disconnected", message: reason });
       // A reliable client would try to recover from anything but 1008, and there is nothing to recover.
       socket.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
     }
     this.registry.get(session.hub)?.remove(session);
     this.options.meter.connectionClosed(session.hub);
-    this.options.upstream.disconnected(session.upstreamConnection, reason);
+    if (session.adapter) session.adapter.ended(reason);
+    else this.options.upstream.disconnected(session.upstreamConnection, reason);
   }
 
   private sendConnected(session: ClientSession): void {
