@@ -14,6 +14,7 @@ import { UpstreamSettingsError } from "./upstream/upstream-settings";
 
 const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
+                            [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
 ${UPSTREAM_USAGE}`;
@@ -35,6 +36,9 @@ async function main(): Promise<void> {
       "secondary-access-key": { type: "string" },
       "max-client-frame-bytes": { type: "string" },
       "max-rest-body-bytes": { type: "string" },
+      "max-outbound-bytes": { type: "string" },
+      "max-pending-inbound-frames": { type: "string" },
+      "max-pending-inbound-bytes": { type: "string" },
       tier: { type: "string" },
       units: { type: "string" },
       redis: { type: "string" },
@@ -59,6 +63,9 @@ async function main(): Promise<void> {
   const port = integer("port", values.port ?? env.WEBPUBSUB_EMULATOR_PORT);
   const maxClientFrameBytes = integer("max-client-frame-bytes", values["max-client-frame-bytes"]);
   const maxRestBodyBytes = integer("max-rest-body-bytes", values["max-rest-body-bytes"]);
+  const maxOutboundBytesPerConnection = integer("max-outbound-bytes", values["max-outbound-bytes"]);
+  const maxPendingInboundFrames = integer("max-pending-inbound-frames", values["max-pending-inbound-frames"]);
+  const maxPendingInboundBytes = integer("max-pending-inbound-bytes", values["max-pending-inbound-bytes"]);
   const host = values.host ?? env.WEBPUBSUB_EMULATOR_HOST;
   const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
   const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
@@ -89,6 +96,9 @@ async function main(): Promise<void> {
       ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
       ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
+      ...(maxOutboundBytesPerConnection === undefined ? {} : { maxOutboundBytesPerConnection }),
+      ...(maxPendingInboundFrames === undefined ? {} : { maxPendingInboundFrames }),
+      ...(maxPendingInboundBytes === undefined ? {} : { maxPendingInboundBytes }),
       ...(quota === undefined ? {} : { quota }),
       ...(backplane === undefined ? {} : { backplane }),
       ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),

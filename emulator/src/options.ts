@@ -50,6 +50,18 @@ export interface ServiceOptions {
   /** Reliable unacked buffer limits (client spec §3.2). @default 1000 messages, 16 MiB */
   maxUnackedMessages?: number;
   maxUnackedBytes?: number;
+  /**
+   * Bytes one client's socket may hold unsent (a client that does not read). A message that would
+   * pass it is not sent; the connection is closed with 1008 and counted in /metrics. @default 16_777_216
+   */
+  maxOutboundBytesPerConnection?: number;
+  /**
+   * Frames of one connection waiting for the event handler (the one being handled not counted).
+   * One more closes the connection with 1008 and is counted in /metrics. @default 64
+   */
+  maxPendingInboundFrames?: number;
+  /** Bytes of those waiting frames; past it the connection is closed the same way. @default 16_777_216 */
+  maxPendingInboundBytes?: number;
   /** Clock skew tolerated on token `exp`. @default 300 */
   tokenClockSkewSeconds?: number;
   /** @default a logger that writes nothing */
@@ -121,6 +133,9 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     recoveryWindowMs: positiveInteger("recoveryWindowMs", options.recoveryWindowMs ?? 30_000),
     maxUnackedMessages: positiveInteger("maxUnackedMessages", options.maxUnackedMessages ?? 1000),
     maxUnackedBytes: positiveInteger("maxUnackedBytes", options.maxUnackedBytes ?? 16 * 1024 * 1024),
+    maxOutboundBytesPerConnection: positiveInteger("maxOutboundBytesPerConnection", options.maxOutboundBytesPerConnection ?? 16 * 1024 * 1024),
+    maxPendingInboundFrames: positiveInteger("maxPendingInboundFrames", options.maxPendingInboundFrames ?? 64),
+    maxPendingInboundBytes: positiveInteger("maxPendingInboundBytes", options.maxPendingInboundBytes ?? 16 * 1024 * 1024),
     tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,

@@ -96,6 +96,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
             ...connection,
             maxUnackedMessages: options.maxUnackedMessages,
             maxUnackedBytes: options.maxUnackedBytes,
+            maxOutboundBytes: options.maxOutboundBytesPerConnection,
           });
           wire(ws, session);
           node.lifecycle.open(session, ws, connection.groups);

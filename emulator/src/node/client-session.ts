@@ -17,7 +17,12 @@ export interface SessionInit {
   connectionState?: string;
   maxUnackedMessages: number;
   maxUnackedBytes: number;
+  /** Bytes the socket may hold unsent (its `bufferedAmount`) before this session is ended. */
+  maxOutboundBytes: number;
 }
+
+/** What became of one data message: sent, or the session must end because a limit was passed. */
+export type SendOutcome = "sent" | "reliableBufferFull" | "outboundLimit";
 
 /**
  * One logical client connection. On the reliable protocol it outlives its socket: groups,
@@ -38,6 +43,7 @@ export class ClientSession {
   /** Set once the session is gone for good; nothing is delivered after it. */
   ended = false;
   recoveryTimer: unknown;
+  readonly #maxOutboundBytes: number;
 
   constructor(init: SessionInit) {
     this.hub = init.hub;
@@ -48,6 +54,7 @@ export class ClientSession {
     this.permissions = new ConnectionPermissions(init.roles);
     this.connectionState = init.connectionState;
     this.outbox = init.protocol === "reliable" ? new ReliableOutbox(init.maxUnackedMessages, init.maxUnackedBytes) : undefined;
+    this.#maxOutboundBytes = init.maxOutboundBytes;
   }
 
   get upstreamConnection(): UpstreamConnection {
@@ -60,29 +67,39 @@ export class ClientSession {
     };
   }
 
-  /** Sends a data message; false when the reliable buffer overflowed (the caller must end the session). */
-  sendData(frames: OutboundFrames): boolean {
+  /**
+   * Sends a data message. A client that does not read lets its socket buffer grow; past
+   * `maxOutboundBytes` the message is not sent and the caller must end the session.
+   */
+  sendData(frames: OutboundFrames): SendOutcome {
     const socket = this.socket;
     switch (this.protocol) {
       case "raw":
+        if (this.#overLimit(frames.raw.length)) return "outboundLimit";
         socket?.send(frames.raw, { binary: frames.message.dataType === "binary" });
-        return true;
+        return "sent";
       case "json":
+        if (this.#overLimit(frames.json.json.length)) return "outboundLimit";
         socket?.send(frames.json.json, { binary: false });
-        return true;
+        return "sent";
       case "reliable": {
         const outbox = this.outbox!;
         const sequenceId = outbox.nextSequenceId();
         const frame = reliableFrame(frames.json, sequenceId);
-        if (!outbox.keep(sequenceId, frame)) return false;
+        if (!outbox.keep(sequenceId, frame)) return "reliableBufferFull";
+        if (this.#overLimit(frame.length)) return "outboundLimit";
         socket?.send(frame, { binary: false });
-        return true;
+        return "sent";
       }
       default: {
         const _never: never = this.protocol;
         return _never;
       }
     }
+  }
+
+  #overLimit(frameBytes: number): boolean {
+    return this.socket !== null && this.socket.bufferedAmount + frameBytes > this.#maxOutboundBytes;
   }
 
   /** Acks, pongs and system messages: JSON protocols only, never buffered. */

@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import type { ConnectionLimit } from "../metering/service-meter";
 import { createReconnectionToken } from "../auth/reconnection-token";
 import type { ResolvedServiceOptions } from "../options";
 import type { ClientSession } from "./client-session";
@@ -12,6 +13,12 @@ function closeReason(reason: string): string {
   const bytes = Buffer.from(reason, "utf8");
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
 }
+
+const LIMIT_REASONS = {
+  reliableBufferFull: "The reliable message buffer is full.",
+  outboundLimit: "The client is not reading its messages fast enough.",
+  inboundLimit: "Too many messages are waiting for the event handler.",
+} as const;
 
 export interface EndOptions {
   /** Send `disconnected` and close the socket (service-initiated end). */
@@ -85,6 +92,16 @@ export class SessionLifecycle {
     this.registry.get(session.hub)?.remove(session);
     this.options.meter.connectionClosed(session.hub);
     this.options.upstream.disconnected(session.upstreamConnection, reason);
+  }
+
+  /**
+   * Ends a session that passed one of its limits: close code 1008 (a reliable client must not
+   * try to recover), a reason that names the limit, and one count in `/metrics`.
+   */
+  endOverLimit(session: ClientSession, limit: ConnectionLimit): void {
+    if (session.ended) return;
+    this.options.meter.connectionOverLimit(session.hub, limit);
+    this.end(session, LIMIT_REASONS[limit], { notifyClient: true, closeCode: 1008 });
   }
 
   private sendConnected(session: ClientSession): void {
