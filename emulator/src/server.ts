@@ -113,7 +113,10 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   const wire = (ws: WebSocket, session: ClientSession): void => {
     const frames = new ClientFrameHandler(node, options, session, ws);
     ws.on("message", (data, isBinary) => frames.onFrame(data, isBinary));
-    ws.on("close", (code) => node.lifecycle.socketClosed(session, ws, code));
+    ws.on("close", (code) => {
+      frames.onClose();
+      node.lifecycle.socketClosed(session, ws, code);
+    });
   };
 
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
