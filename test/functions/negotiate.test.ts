@@ -76,7 +76,7 @@ describe("negotiate trigger", () => {
   const now = Math.floor(Date.now() / 1000);
   const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ preferred_username: "eve", iss: "https://idp.example", aud: "chat-app" })).toString("base64url")}.`;
   const sign = (payload: object, key = jwtSecret) => jwt.sign(payload, key, { algorithm: "HS256" });
-  const good = { preferred_username: "dave", iss: "https://idp.example", aud: "chat-app" };
+  const good = { preferred_username: "dave", iss: "https://idp.example", aud: "chat-app", exp: now + 600 };
   it.each([
     ["no Authorization header", undefined, "Send an Authorization: Bearer <token> header."],
     ["a Basic header", "Basic ZGF2ZTpwdw==", "Send an Authorization: Bearer <token> header."],
@@ -85,7 +85,8 @@ describe("negotiate trigger", () => {
     ["alg none", `Bearer ${unsigned}`, "Bearer token rejected: jwt signature is required."],
     ["a wrong issuer", `Bearer ${sign({ ...good, iss: "https://evil.example" })}`, "Bearer token rejected: jwt issuer invalid. expected: https://idp.example."],
     ["a wrong audience", `Bearer ${sign({ ...good, aud: "other" })}`, "Bearer token rejected: jwt audience invalid. expected: chat-app."],
-    ["no userId claim", `Bearer ${sign({ iss: "https://idp.example", aud: "chat-app", sub: "x" })}`, 'Bearer token rejected: claim "preferred_username" is missing.'],
+    ["no userId claim", `Bearer ${sign({ iss: "https://idp.example", aud: "chat-app", sub: "x", exp: now + 600 })}`, 'Bearer token rejected: claim "preferred_username" is missing.'],
+    ["a token without exp (it would never expire)", `Bearer ${sign({ preferred_username: "dave", iss: "https://idp.example", aud: "chat-app" })}`, "Bearer token rejected: it has no exp claim."],
     ["garbage", "Bearer not.a.jwt", "Bearer token rejected: invalid token."],
   ])("refuses %s with 401 Unauthenticated", async (_name, authorization, message) => {
     const handler = createNegotiateHandler(makeDeps(jwtSettings));
