@@ -62,6 +62,8 @@ export interface ServiceOptions {
   maxPendingInboundFrames?: number;
   /** Bytes of those waiting frames; past it the connection is closed the same way. @default 16_777_216 */
   maxPendingInboundBytes?: number;
+  /** How long a reconnection token can recover its connection; each recovery issues a new one. @default 604_800 (a week, as the client spec says) */
+  reconnectionTokenLifetimeSeconds?: number;
   /** Clock skew tolerated on token `exp`. @default 300 */
   tokenClockSkewSeconds?: number;
   /** @default a logger that writes nothing */
@@ -136,6 +138,7 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     maxOutboundBytesPerConnection: positiveInteger("maxOutboundBytesPerConnection", options.maxOutboundBytesPerConnection ?? 16 * 1024 * 1024),
     maxPendingInboundFrames: positiveInteger("maxPendingInboundFrames", options.maxPendingInboundFrames ?? 64),
     maxPendingInboundBytes: positiveInteger("maxPendingInboundBytes", options.maxPendingInboundBytes ?? 16 * 1024 * 1024),
+    reconnectionTokenLifetimeSeconds: positiveInteger("reconnectionTokenLifetimeSeconds", options.reconnectionTokenLifetimeSeconds ?? 604_800),
     tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,

@@ -58,7 +58,9 @@ export class SessionLifecycle {
     session.recoveryTimer = undefined;
     const previous = session.socket;
     session.socket = socket;
-    previous?.terminate();
+    // A socket still open loses its session to the recovering one; it is told why, and 1008 keeps
+    // it from recovering straight back.
+    previous?.close(1008, "The connection was recovered on another socket.");
     this.sendConnected(session);
     for (const frame of session.outbox?.unacked() ?? []) socket.send(frame, { binary: false });
   }
@@ -109,8 +111,13 @@ export class SessionLifecycle {
       kind: "connected",
       userId: session.userId,
       connectionId: session.connectionId,
-      ...(session.protocol === "reliable" ? { reconnectionToken: createReconnectionToken(session.connectionId, this.options.accessKey) } : {}),
+      ...(session.protocol === "reliable" ? { reconnectionToken: this.reconnectionToken(session) } : {}),
     });
+  }
+
+  private reconnectionToken(session: ClientSession): string {
+    const expiresAt = Math.floor(this.options.clock.now() / 1000) + this.options.reconnectionTokenLifetimeSeconds;
+    return createReconnectionToken(session.connectionId, this.options.accessKey, expiresAt);
   }
 
   /** Ends every session (server shutdown). */
