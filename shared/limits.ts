@@ -8,3 +8,5 @@ export const maxNameLength = 1024;
 export const defaultTokenLifetimeMinutes = 60;
 /** Longest client token lifetime the settings accept, minutes (one day). */
 export const maxTokenLifetimeMinutes = 1440;
+/** Service clients the events trigger keeps for hubs other than the configured one (least recently used evicted). */
+export const maxCachedHubClients = 16;
