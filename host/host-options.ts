@@ -1,5 +1,6 @@
 import type { RouteDefinition } from "../functions/route-table-types";
 import type { CorsSettings } from "./cors-policy";
+import { DEFAULT_LISTEN_HOST } from "../shared/listen-address";
 
 export interface HostLogger {
   info(message: string): void;
@@ -14,7 +15,7 @@ export interface FunctionsHostOptions {
   routes: readonly RouteDefinition[];
   /** TCP port; 0 picks a free one. @default 7071 */
   port?: number;
-  /** Interface to listen on; undefined listens on every interface (IPv4 and IPv6), as `func start` does. @default undefined */
+  /** Interface to listen on; `0.0.0.0` or `::` listens on every interface, as `func start` does. @default "127.0.0.1" (loopback) */
   host?: string;
   /** Prefix before every route, like host.json `extensions.http.routePrefix`. @default "api" */
   routePrefix?: string;
@@ -39,7 +40,7 @@ export interface FunctionsHostOptions {
 export interface ResolvedHostOptions {
   readonly routes: readonly RouteDefinition[];
   readonly port: number;
-  readonly host: string | undefined;
+  readonly host: string;
   readonly routePrefix: string;
   readonly functionKeys: readonly string[];
   readonly cors: Readonly<CorsSettings>;
@@ -69,7 +70,7 @@ export function resolveHostOptions(options: FunctionsHostOptions): ResolvedHostO
   return Object.freeze({
     routes: Object.freeze([...options.routes]),
     port,
-    host: options.host,
+    host: options.host ?? DEFAULT_LISTEN_HOST,
     routePrefix: (options.routePrefix ?? "api").replace(/^\/+|\/+$/g, ""),
     functionKeys: Object.freeze(functionKeys),
     cors: Object.freeze({ allowedOrigins: Object.freeze(allowedOrigins), supportCredentials }),

@@ -6,6 +6,7 @@
  *   FUNCTION_KEYS / --function-key (comma-separated / repeatable; unset = keys not enforced)
  *   --settings PATH (default ./local.settings.json, falling back to local.settings.example.json)
  *   --events: the service sends every hub's events to the functions' /api/events/{hub} trigger
+ *   --host ADDRESS (default 127.0.0.1): where both servers listen; off loopback needs an access key of your own
  */
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
@@ -13,10 +14,11 @@ import { parseArgs } from "node:util";
 import { loadAppConfig } from "../functions/app-config";
 import { routes } from "../functions/routes";
 import { isLocalEndpoint, parseConnectionString } from "../shared/connection-string";
+import { isLoopbackHost } from "../shared/listen-address";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 
-const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
+const usage = `Usage: npm start -- [--functions-port 7071] [--emulator-port 8080] [--host 127.0.0.1] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
 
 class CliError extends Error {}
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
       "function-key": { type: "string", multiple: true },
       settings: { type: "string" },
       events: { type: "boolean", default: false },
+      host: { type: "string" },
       verbose: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
       routes,
       functionsPort,
       emulatorPort,
+      ...(values.host ? { host: values.host } : {}),
       ...(target.useLocal && target.accessKey ? { accessKey: target.accessKey } : {}),
       functionKeys,
       cors: { allowedOrigins, supportCredentials: settings.corsCredentials && !allowedOrigins.includes("*") },
@@ -131,6 +135,9 @@ async function main(): Promise<void> {
   if (stack.eventHandlerUrl) console.log(`  Event handler:      ${stack.eventHandlerUrl} (every hub)`);
   if (!target.useLocal) console.log(`  Note: the functions use the configured service ${target.endpoint}, not the local one.`);
   if (functionKeys.length > 0) console.log(`  Function keys are required for non-anonymous triggers (${functionKeys.length} configured).`);
+  if (values.host && !isLoopbackHost(values.host) && functionKeys.length === 0) {
+    console.error(`[stack] warning: listening on ${values.host} without function keys: anyone who can reach this machine can call every trigger. Set --function-key KEY.`);
+  }
   console.log("Press Ctrl-C to stop.");
 
   let stopping = false;

@@ -11,8 +11,9 @@ import type { TierName } from "./metering/tier-quota";
 import { RedisBackplane } from "./backplane/redis-backplane";
 import { runInitSettings, upstreamCliOptions, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
-const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
+const USAGE = `Usage: npm run emulator -- [--port 8080] [--host 127.0.0.1] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
                             [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
@@ -85,6 +86,10 @@ async function main(): Promise<void> {
     log: (line) => logger.warn(line),
   });
   for (const line of upstream.summary) logger.info(line);
+
+  // Checked here too, so the message names this CLI's own flag.
+  const refusal = listenRefusal(host || DEFAULT_LISTEN_HOST, !accessKey || accessKey === DEFAULT_ACCESS_KEY, "--access-key KEY (or WEBPUBSUB_EMULATOR_ACCESS_KEY)");
+  if (refusal) throw new InvalidOptionsError(refusal);
 
   let server: ServiceServer;
   try {

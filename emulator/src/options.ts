@@ -5,6 +5,7 @@ import type { TierQuotaOptions } from "./metering/tier-quota";
 import { createUsageMeter } from "./metering/usage-meter";
 import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
 import { noUpstream } from "./upstream/upstream-dispatcher";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
 /** The official emulators' default key (spec §a), so existing samples work unchanged. */
 export const DEFAULT_ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -25,7 +26,10 @@ export interface ServiceClock {
 export interface ServiceOptions {
   /** TCP port; 0 picks a free one. @default 8080 */
   port?: number;
-  /** Interface to listen on. Undefined listens on every interface (IPv4 and IPv6), so `localhost` works whichever address it resolves to. @default undefined */
+  /**
+   * Interface to listen on. Anything but loopback needs an access key other than the default one
+   * (refused with `InvalidOptionsError`); `0.0.0.0` or `::` listens on every interface. @default "127.0.0.1"
+   */
   host?: string;
   /** Primary access key: signs client tokens and REST bearer tokens. @default DEFAULT_ACCESS_KEY */
   accessKey?: string;
@@ -72,8 +76,7 @@ export interface ServiceOptions {
   clock?: ServiceClock;
 }
 
-export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey" | "quota">>> & {
-  readonly host: string | undefined;
+export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "secondaryAccessKey" | "quota">>> & {
   readonly secondaryAccessKey: string | undefined;
 };
 
@@ -118,12 +121,15 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
   if (options.secondaryAccessKey !== undefined && options.secondaryAccessKey.length === 0) {
     throw new InvalidOptionsError("secondaryAccessKey must be a non-empty string when given");
   }
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
+  const refusal = listenRefusal(host, accessKey === DEFAULT_ACCESS_KEY, "the accessKey option");
+  if (refusal) throw new InvalidOptionsError(refusal);
   if (options.meter !== undefined && options.quota !== undefined) {
     throw new InvalidOptionsError("quota configures the built-in meter; with your own meter, pass it to createUsageMeter({ quota })");
   }
   return Object.freeze({
     port,
-    host: options.host,
+    host,
     accessKey,
     secondaryAccessKey: options.secondaryAccessKey,
     publicHost: options.publicHost ?? "localhost",
