@@ -76,7 +76,7 @@ export class ClientSession {
     switch (this.protocol) {
       case "raw":
         if (this.#overLimit(frames.raw.length)) return "outboundLimit";
-        socket?.send(frames.raw, { binary: frames.message.dataType === "binary" });
+        socket?.send(frames.raw, { binary: frames.rawIsBinary });
         return "sent";
       case "json":
         if (this.#overLimit(frames.json.json.length)) return "outboundLimit";

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { OutboundData } from "../cluster/commands";
 import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 
@@ -8,6 +9,7 @@ import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 export class OutboundFrames {
   private rawBytes: Buffer | undefined;
   private dataFrame: DataFrame | undefined;
+  private rawBinary: boolean | undefined;
 
   constructor(readonly message: OutboundData) {}
 
@@ -15,6 +17,15 @@ export class OutboundFrames {
     const data = this.message.data;
     this.rawBytes ??= Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     return this.rawBytes;
+  }
+
+  /**
+   * Whether raw clients get a binary frame: binary data, and text whose bytes are not UTF-8 (an
+   * event handler's reply, say), which in a text frame would make the client fail the connection.
+   */
+  get rawIsBinary(): boolean {
+    this.rawBinary ??= this.message.dataType === "binary" || !isUtf8(this.raw);
+    return this.rawBinary;
   }
 
   get json(): DataFrame {
