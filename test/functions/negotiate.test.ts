@@ -43,6 +43,13 @@ describe("negotiate trigger", () => {
     expect(() => jwt.verify(body.token, "another-key-entirely-another-key!!", { algorithms: ["HS256"] })).toThrow("invalid signature");
   });
 
+  it("takes a userId outside Latin-1 (用户) as it is", async () => {
+    const handler = createNegotiateHandler(makeDeps(policy));
+    const result = await invoke(handler, { path: `/api/negotiate?userId=${encodeURIComponent("用户")}` });
+    expect(result.status).toBe(200);
+    expect((jwt.decode((result.body as NegotiateBody).token) as jwt.JwtPayload).sub).toBe("用户");
+  });
+
   it("answers POST too, and generates a userId when the anonymous caller gives none", async () => {
     const handler = createNegotiateHandler(makeDeps({ WebPubSubConnectionString: connectionStringFor(endpoint) }));
     const result = await invoke(handler, { method: "POST", path: "/api/negotiate", body: "" });

@@ -91,6 +91,8 @@ describe("user ids and event names outside Latin-1", () => {
       ["azure.webpubsub.user.事件", "事件"],
       ["azure.webpubsub.sys.disconnected", "disconnected"],
     ]);
+    const usage = (await (await fetch(`${service.url}/api/usage`)).json()) as { sinceStart: { total: { connections: { opened: number } } } };
+    expect(usage.sinceStart.total.connections.opened).toBe(2);
     expect(service.alive()).toBe(true);
     expect(bystander.socket.readyState).toBe(WebSocket.OPEN);
     bystander.socket.close();
