@@ -68,6 +68,8 @@ export interface ServiceOptions {
   maxPendingInboundBytes?: number;
   /** How long a reconnection token can recover its connection; each recovery issues a new one. @default 604_800 (a week, as the client spec says) */
   reconnectionTokenLifetimeSeconds?: number;
+  /** Groups one client may join itself (joinGroup); one more is refused with a BadRequest ack. @default 1000 */
+  maxGroupsPerConnection?: number;
   /** Clock skew tolerated on token `exp`. @default 300 */
   tokenClockSkewSeconds?: number;
   /** @default a logger that writes nothing */
@@ -145,6 +147,7 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     maxPendingInboundFrames: positiveInteger("maxPendingInboundFrames", options.maxPendingInboundFrames ?? 64),
     maxPendingInboundBytes: positiveInteger("maxPendingInboundBytes", options.maxPendingInboundBytes ?? 16 * 1024 * 1024),
     reconnectionTokenLifetimeSeconds: positiveInteger("reconnectionTokenLifetimeSeconds", options.reconnectionTokenLifetimeSeconds ?? 604_800),
+    maxGroupsPerConnection: positiveInteger("maxGroupsPerConnection", options.maxGroupsPerConnection ?? 1000),
     tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,

@@ -156,6 +156,9 @@ export class ClientFrameHandler {
       case "joinGroup":
       case "leaveGroup":
         if (!session.permissions.has("joinLeaveGroup", message.group)) return forbidden(`join or leave group ${message.group}`);
+        if (message.kind === "joinGroup" && !session.groups.has(message.group) && session.groups.size >= this.options.maxGroupsPerConnection) {
+          return { ok: false, name: "BadRequest", message: `The connection is already in ${this.options.maxGroupsPerConnection} groups, the most one connection may join.` };
+        }
         if (message.kind === "joinGroup") hub.join(session, message.group);
         else hub.leave(session, message.group);
         return OK;
