@@ -1,6 +1,7 @@
 /**
- * Emulator fan-out benchmark (issue 2): REST broadcast of 1 KB JSON to 1,000 and 10,000 raw
- * clients, sendToGroup fan-out, memory per idle connection, and a plain `ws` broadcast loop as
+ * Emulator fan-out benchmark: REST broadcast of 1 KB JSON to 1,000 and 10,000 raw
+ * clients, sendToGroup fan-out, memory per idle connection, and a plain `ws` broadcast loop (the
+ * message framed once, the same bytes written to every socket) as
  * the baseline, all in one run on this machine. The server runs in a child process.
  * Run: `npm run bench` (all modules) or `npx tsx bench/emulator-broadcast.ts` → bench/results/emulator-broadcast.json.
  * Needs about 10,100 file descriptors per process (`bench/run.ts` raises `ulimit -n`).

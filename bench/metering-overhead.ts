@@ -1,5 +1,5 @@
 /**
- * What metering costs the service (issue 7): the meter is called once per recipient of every
+ * What metering costs the service: the meter is called once per recipient of every
  * delivery, so its per-call cost matters; snapshots and scrapes are per request.
  * Run: `npx tsx bench/metering-overhead.ts` → bench/results/metering-overhead.json.
  */

@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every benchmark module, one child process each, then writes
  * bench/results/summary.json. A module is a script that writes bench/results/<name>.json;
- * add yours to MODULES. Arguments after `--` go to every module (e.g. `npm run bench -- --quick`).
+ * add yours to MODULES. Arguments after `--` go to every module (e.g. `npm run bench -- --quick`),
+ * except module names, which pick the modules to run (`npm run bench -- serverless-path --quick`).
  *
  * The emulator broadcast needs ~10,100 sockets per process, so the runner re-executes itself
  * under `ulimit -n 65536` when the soft limit is lower (the hard limit must allow it).
@@ -10,7 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const MODULES: string[] = ["emulator-broadcast", "metering-overhead", "scale-out"];
+const MODULES: string[] = ["emulator-broadcast", "metering-overhead", "scale-out", "serverless-path"];
 const REQUIRED_FDS = 25_000;
 const RESULTS = join(__dirname, "results");
 
@@ -29,7 +30,10 @@ function main(): number {
   mkdirSync(RESULTS, { recursive: true });
   const summary: Record<string, unknown> = { date: new Date().toISOString(), node: process.version, fdLimit: softFdLimit() };
   let failed = 0;
-  for (const name of MODULES) {
+  const picked = MODULES.filter((name) => args.includes(name));
+  const modules = picked.length > 0 ? picked : MODULES;
+  const moduleArgs = args.filter((a) => a !== "--fd-raised" && !MODULES.includes(a));
+  for (const name of modules) {
     const file = join(__dirname, `${name}.ts`);
     if (!existsSync(file)) {
       summary[name] = { status: "missing" };
@@ -37,7 +41,7 @@ function main(): number {
     }
     console.log(`\n=== ${name} ===`);
     const started = Date.now();
-    const run = spawnSync(process.execPath, ["--import", "tsx", file, ...args.filter((a) => a !== "--fd-raised")], { stdio: "inherit" });
+    const run = spawnSync(process.execPath, ["--import", "tsx", file, ...moduleArgs], { stdio: "inherit" });
     const resultFile = join(RESULTS, `${name}.json`);
     const ok = run.status === 0 && existsSync(resultFile);
     if (!ok) failed += 1;
@@ -48,7 +52,7 @@ function main(): number {
     };
   }
   writeFileSync(join(RESULTS, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  console.log(`\nwrote ${join(RESULTS, "summary.json")} (${MODULES.length - failed}/${MODULES.length} ok)`);
+  console.log(`\nwrote ${join(RESULTS, "summary.json")} (${modules.length - failed}/${modules.length} ok)`);
   return failed === 0 ? 0 : 1;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Scale-out benchmark (issue 6): what the Redis backplane costs.
+ * Scale-out benchmark: what the Redis backplane costs.
  *
  * Each node runs in its own process (bench/scale-out-node.ts), as pods would; clients and the
  * REST sender share this process.

@@ -19,9 +19,9 @@ import type { TriggerDeps } from "./trigger-deps";
 const chatEvents = new Set(["message", "chat"]);
 
 /**
- * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler (spec §e). Point the
- * service's URL template here (`…/api/events/{hub}`). The route is anonymous everywhere: the
- * `ce-signature` HMAC of the access key is what proves a request comes from the service.
+ * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler. Point the service's URL
+ * template here (`…/api/events/{hub}`). The route is anonymous everywhere: the `ce-signature`
+ * HMAC of the access key is what proves a request comes from the service.
  */
 export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = loadEventsConfig(deps.config)): HttpHandler {
   const services = new HubServiceClients(deps.config.hub, deps.service, (hub) => createServiceClient({ ...deps.config, hub }));
@@ -44,7 +44,7 @@ export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = lo
   });
 }
 
-/** The abuse-protection handshake: allowed origins come from settings (spec §e). */
+/** The abuse-protection handshake: allowed origins come from settings. */
 function abuseProtection(request: HttpRequest, events: EventsConfig): HttpResponseInit {
   if (!request.headers.get("webhook-request-origin")) {
     return toErrorResponse(new AppError("InvalidCloudEvent", "Not a Web PubSub validation request: the WebHook-Request-Origin header is missing."));
@@ -87,7 +87,7 @@ async function handleUserEvent(
 ): Promise<HttpResponseInit> {
   const name = event.context.eventName.toLowerCase();
   if (name === "echo") {
-    // Echo (the spec's upstream benchmark scenario): the payload goes back to the sender as is.
+    // Echo (the upstream echo scenario): the payload goes back to the sender as is.
     return { status: 200, body: event.data, headers: { "content-type": contentTypeFor(event.dataType) } };
   }
   if (!chatEvents.has(name)) {

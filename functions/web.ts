@@ -75,7 +75,7 @@ export async function serveWebClient(request: HttpRequest, root: string | undefi
   };
 }
 
-/** Routes serving the web test client (issue 5). */
+/** Routes serving the web test client. */
 const webRoute: RouteDefinition = {
   name: "web",
   methods: ["GET", "HEAD"],

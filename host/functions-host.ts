@@ -13,7 +13,7 @@ import { isValidFunctionKey, presentedFunctionKey } from "./function-keys";
 import { writeHostError } from "./host-errors";
 import { resolveHostOptions, type FunctionsHostOptions, type HostLogger, type ResolvedHostOptions } from "./host-options";
 import { readRequestBody } from "./request-body";
-import { toHttpResponse, writeFunctionResponse } from "./response-writer";
+import { plainJsonResponse, toHttpResponse, writeFunctionResponse, writePlainResponse } from "./response-writer";
 import { compileRouteTemplate, type CompiledRoute } from "./route-template";
 import { isLoopbackHost } from "../shared/listen-address";
 
@@ -128,6 +128,8 @@ function createRequestListener(options: ResolvedHostOptions, served: ServedRoute
       options.logger.error(`[${definition.name}] failed: ${(error as Error)?.stack ?? String(error)}`);
       return writeHostError(res, "FunctionFailed", corsHeaders);
     }
+    const plain = plainJsonResponse(result);
+    if (plain) return writePlainResponse(res, plain, corsHeaders, method === "HEAD");
     let response;
     try {
       response = toHttpResponse(result);

@@ -4,6 +4,9 @@
  * with `events`, the service's event handler pointed at the functions' events trigger).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
+import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
+import type { ServiceMeter } from "../emulator/src/metering/service-meter";
+import { createUsageMeter } from "../emulator/src/metering/usage-meter";
 import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
 import { createServer as createService, type ServiceServer } from "../emulator/src/server";
 import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream-dispatcher";
@@ -35,6 +38,11 @@ export interface LocalStackOptions {
    * `/api/events/{hub}` trigger, as an Azure event handler would. @default false
    */
   events?: boolean;
+  /**
+   * Link the service to every other node on this Redis (`redis://host:port`), so a message sent
+   * through any node reaches sockets held by all of them. @default undefined (a lone node)
+   */
+  redisUrl?: string;
   hostLogger?: HostLogger;
   serviceLogger?: ServiceLogger;
   /**
@@ -76,9 +84,15 @@ function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
 
-function eventsDispatcher(eventHandlerUrl: string, accessKey: string, serviceHost: () => string, log: (line: string) => void): UpstreamDispatcher {
+function eventsDispatcher(
+  eventHandlerUrl: string,
+  accessKey: string,
+  serviceHost: () => string,
+  log: (line: string) => void,
+  meter: ServiceMeter,
+): UpstreamDispatcher {
   const settings = settingsFromHandlers([parseEventHandlerOption(`*=${eventHandlerUrl}`)]);
-  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log });
+  return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log, meter });
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
@@ -112,13 +126,19 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let serviceHost = `localhost:${emulatorPort}`;
   let service: ServiceServer;
   try {
+    // One meter for the service and its event dispatcher: events sent to the functions are billed traffic.
+    const meter = createUsageMeter();
     const upstream = eventHandlerUrl
-      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line))
+      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
       : undefined;
+    const logger = options.serviceLogger;
+    const backplane = options.redisUrl ? new RedisBackplane({ url: options.redisUrl, ...(logger ? { logger } : {}) }) : undefined;
     service = await createService({
       port: emulatorPort,
       ...(options.host === undefined ? {} : { host: options.host }),
       accessKey,
+      ...(backplane ? { backplane } : {}),
+      meter,
       ...(upstream ? { upstream } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
     });

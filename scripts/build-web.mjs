@@ -1,13 +1,15 @@
 // Bundles the web test client (web/src, with @azure/web-pubsub-client) for the browser into
-// web/dist, next to a copy of index.html and styles.css. No CDN: the page works offline.
+// web/dist (or --out DIR), next to a copy of index.html and styles.css. No CDN: the page works offline.
 import { build } from "esbuild";
 import { copyFile, mkdir, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const webDir = join(root, "web");
-const outDir = join(webDir, "dist");
+const { values } = parseArgs({ options: { out: { type: "string" } }, strict: true });
+const outDir = values.out ? resolve(values.out) : join(webDir, "dist");
 
 await rm(outDir, { recursive: true, force: true });
 await mkdir(outDir, { recursive: true });

@@ -12,7 +12,7 @@ export interface ChatRelay {
 }
 
 /**
- * The default user event (issue 4): the sender names a group and a text, as JSON
+ * The default user event: the sender names a group and a text, as JSON
  * `{ "group": "g", "text": "hi" }` (json or text data), or sends plain text for everyone.
  * A named group must be one the grant policy knows (allowed or default), else 403.
  */

@@ -7,7 +7,7 @@ export interface HeaderSource {
   get(name: string): string | null;
 }
 
-/** What every Web PubSub CloudEvent says about its connection (spec §e headers). */
+/** What every Web PubSub CloudEvent says about its connection. */
 export interface CloudEventContext {
   hub: string;
   connectionId: string;

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 /**
- * `ce-signature` of a Web PubSub CloudEvent (spec §e): one `sha256=<hex HMAC-SHA256(key, connectionId)>`
+ * `ce-signature` of a Web PubSub CloudEvent: one `sha256=<hex HMAC-SHA256(key, connectionId)>`
  * per access key, comma-separated, so either the primary or the secondary key verifies it.
  */
 export function signConnectionId(accessKeys: readonly string[], connectionId: string): string {

@@ -1,3 +1,4 @@
+import { KeyObject } from "node:crypto";
 import type { Algorithm } from "jsonwebtoken";
 import { AppError } from "./errors";
 import type { GrantPolicy } from "./grant-policy";
@@ -5,6 +6,7 @@ import { isWebPubSubRole } from "./grant-policy";
 import { defaultTokenLifetimeMinutes, maxTokenLifetimeMinutes } from "./limits";
 import { isLocalEndpoint, parseConnectionString } from "./connection-string";
 import { validateGroupName } from "./names";
+import { hmacKey, publicKeyFromPem } from "./signing-key";
 
 /** App settings as the host hands them over (`process.env` in production, a plain record in tests). */
 export type SettingsRecord = Readonly<Record<string, string | undefined>>;
@@ -16,8 +18,8 @@ export type IdentityConfig =
   | { readonly mode: "easyauth" }
   | {
       readonly mode: "jwt";
-      /** Shared secret (HMAC) or PEM public key (RSA/EC). */
-      readonly key: string;
+      /** Shared secret (HMAC) or PEM public key (RSA/EC), made into a key once, when settings are read. */
+      readonly key: KeyObject;
       readonly algorithms: readonly Algorithm[];
       readonly issuer: string;
       readonly audience: string;
@@ -32,6 +34,8 @@ export interface AppConfig {
   readonly endpoint: string;
   /** Secret: the AccessKey of the connection string. */
   readonly accessKey: string;
+  /** Secret: `accessKey` as an HMAC key, made once; everything that signs with the access key uses it. */
+  readonly accessKeyObject: KeyObject;
   /** @default "chat" */
   readonly hub: string;
   readonly identity: IdentityConfig;
@@ -119,6 +123,7 @@ export function parseConfig(settings: SettingsRecord): AppConfig {
     connectionString,
     endpoint: parsed.endpoint,
     accessKey: parsed.accessKey,
+    accessKeyObject: hmacKey(parsed.accessKey),
     hub,
     identity,
     grants,
@@ -171,9 +176,18 @@ function parseJwtIdentity(read: Read): IdentityConfig {
   if (!issuer) throw invalid("JwtIssuer", "is required when IdentityMode is jwt");
   const audience = read("JwtAudience");
   if (!audience) throw invalid("JwtAudience", "is required when IdentityMode is jwt");
+  let key: KeyObject;
+  if (secret) key = hmacKey(secret);
+  else {
+    try {
+      key = publicKeyFromPem(publicKey as string);
+    } catch {
+      throw invalid("JwtPublicKey", "is not a PEM public key (-----BEGIN PUBLIC KEY----- ...)");
+    }
+  }
   return {
     mode: "jwt",
-    key: (secret ?? publicKey) as string,
+    key,
     algorithms: algorithms as Algorithm[],
     issuer,
     audience,
@@ -215,7 +229,8 @@ function invalid(setting: string, reason: string): AppError {
 }
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
+  // A KeyObject is left as it is: its native handle is not a plain object to walk.
+  if (value && typeof value === "object" && !(value instanceof KeyObject)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

@@ -1,7 +1,7 @@
 import { AppError } from "./errors";
 import { decideGrants, type GrantPolicy } from "./grant-policy";
 
-/** The body of a 2xx `connect` response (spec §e): groups are added, roles replace the token's. */
+/** The body of a 2xx `connect` response: groups are added, roles replace the token's. */
 export interface ConnectResponseBody {
   groups?: string[];
   roles?: string[];

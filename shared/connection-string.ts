@@ -1,4 +1,4 @@
-/** The parts of a Web PubSub connection string this app uses (spec §a). */
+/** The parts of a Web PubSub connection string this app uses. */
 export interface ParsedConnectionString {
   /** Normalised endpoint, always ending in `/`, as the SDK stores it. */
   endpoint: string;

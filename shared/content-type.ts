@@ -1,4 +1,4 @@
-/** The data type a body's Content-Type names, in REST calls (spec §c) and user events (spec §e). */
+/** The data type a body's Content-Type names, in REST calls and user events. */
 export type ContentDataType = "json" | "text" | "binary";
 
 const dataTypes: Readonly<Record<string, ContentDataType>> = {

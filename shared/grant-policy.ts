@@ -28,7 +28,7 @@ export type GrantDecision =
 const rolePattern =
   /^webpubsub\.(?:(?:joinLeaveGroup|sendToGroup)(?:\..+)?|(?:joinLeaveGroups|sendToGroups)\..+)$/;
 
-/** True when `role` has the shape of a Web PubSub role (spec §b). */
+/** True when `role` has the shape of a Web PubSub role. */
 export function isWebPubSubRole(role: string): boolean {
   return rolePattern.test(role);
 }

@@ -1,7 +1,7 @@
 import { dataTypeOfMediaType, mediaTypeOf } from "./content-type";
 import { AppError } from "./errors";
 
-/** A message ready for the SDK, keyed by the REST data type (spec §c). */
+/** A message ready for the SDK, keyed by the REST data type. */
 export type MessagePayload =
   | { dataType: "json"; value: unknown; bytes: number }
   | { dataType: "text"; text: string; bytes: number }

@@ -4,7 +4,7 @@ import { maxMessageTtlSeconds, maxNameLength } from "./limits";
 // eslint-disable-next-line no-control-regex
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
-/** Group names follow the REST spec (§c): 1-1024 characters, not only whitespace. */
+/** Group names follow the REST API: 1-1024 characters, not only whitespace. */
 export function validateGroupName(group: string): string {
   if (group.length === 0 || group.length > maxNameLength || group.trim().length === 0) {
     throw new AppError("InvalidGroupName", `Group name ${JSON.stringify(truncate(group))} is not valid: a group name must be 1-1024 characters and not only whitespace.`);

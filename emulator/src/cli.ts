@@ -8,8 +8,10 @@ import { parseArgs } from "node:util";
 import { createServer, type ServiceServer } from "./server";
 import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
 import type { TierName } from "./metering/tier-quota";
+import { createUsageMeter, type UsageMeter } from "./metering/usage-meter";
 import { RedisBackplane } from "./backplane/redis-backplane";
-import { runInitSettings, upstreamCliOptions, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
+import { runInitSettings, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
+import { emulatorCliOptions } from "./cli-options";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
 import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
@@ -27,26 +29,10 @@ function integer(name: string, value: string | undefined): number | undefined {
 }
 
 async function main(): Promise<void> {
-  // Issue 4: `init-settings [file]` writes a starter event-handler settings file and exits.
+  // `init-settings [file]` writes a starter event-handler settings file and exits.
   if (process.argv[2] === "init-settings") return runInitSettings(process.argv.slice(3), (line) => console.log(line));
   const { values } = parseArgs({
-    options: {
-      port: { type: "string" },
-      host: { type: "string" },
-      "access-key": { type: "string" },
-      "secondary-access-key": { type: "string" },
-      "max-client-frame-bytes": { type: "string" },
-      "max-rest-body-bytes": { type: "string" },
-      "max-outbound-bytes": { type: "string" },
-      "max-pending-inbound-frames": { type: "string" },
-      "max-pending-inbound-bytes": { type: "string" },
-      tier: { type: "string" },
-      units: { type: "string" },
-      redis: { type: "string" },
-      ...upstreamCliOptions,
-      quiet: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
+    options: emulatorCliOptions,
     strict: true,
   });
   if (values.help) {
@@ -71,19 +57,28 @@ async function main(): Promise<void> {
   const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
   const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
 
-  // Issue 7: opt-in tier simulation; the limits themselves are validated by the meter.
+  // Opt-in tier simulation; the limits themselves are validated by the meter.
   const units = integer("units", values.units);
   if (units !== undefined && values.tier === undefined) throw new InvalidOptionsError("--units needs --tier free|standard");
   const quota = values.tier === undefined ? undefined : { tier: values.tier as TierName, ...(units === undefined ? {} : { units }) };
+  // One meter for the service and its event dispatcher, so upstream traffic is billed as in Azure
+  // (a client event relayed to the app server is outbound too).
+  let meter: UsageMeter;
+  try {
+    meter = createUsageMeter(quota === undefined ? {} : { quota });
+  } catch (error) {
+    throw new InvalidOptionsError(`quota: ${(error as Error).message}`);
+  }
 
-  // Issue 6: off by default; one node needs no Redis. The URL's password is never logged.
+  // Off by default; one node needs no Redis. The URL's password is never logged.
   const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
   const backplane = redisUrl ? new RedisBackplane({ url: redisUrl, logger }) : undefined;
 
-  // Issue 4: event handlers from --settings <file> and --event-handler <hub>=<url>.
+  // Event handlers from --settings <file> and --event-handler <hub>=<url>.
   const upstream = await upstreamFromCli(values, {
     accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
     log: (line) => logger.warn(line),
+    meter,
   });
   for (const line of upstream.summary) logger.info(line);
 
@@ -104,7 +99,7 @@ async function main(): Promise<void> {
       ...(maxOutboundBytesPerConnection === undefined ? {} : { maxOutboundBytesPerConnection }),
       ...(maxPendingInboundFrames === undefined ? {} : { maxPendingInboundFrames }),
       ...(maxPendingInboundBytes === undefined ? {} : { maxPendingInboundBytes }),
-      ...(quota === undefined ? {} : { quota }),
+      meter,
       ...(backplane === undefined ? {} : { backplane }),
       ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),
     });

@@ -7,7 +7,7 @@ import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
 import { noUpstream } from "./upstream/upstream-dispatcher";
 import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
-/** The official emulators' default key (spec §a), so existing samples work unchanged. */
+/** The official emulators' default key, so existing samples work unchanged. */
 export const DEFAULT_ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
 export interface ServiceLogger {
@@ -41,7 +41,7 @@ export interface ServiceOptions {
   backplane?: Backplane;
   /** Event handlers. @default noUpstream */
   upstream?: UpstreamDispatcher;
-  /** Traffic counting and quotas. @default a `createUsageMeter` on `clock` with `quota` (issue 7; serves /api/usage and /metrics) */
+  /** Traffic counting and quotas. @default a `createUsageMeter` on `clock` with `quota` (serves /api/usage and /metrics) */
   meter?: ServiceMeter;
   /** Simulated tier limits (`--tier free|standard --units N`) for the built-in meter. @default undefined (no limits) */
   quota?: TierQuotaOptions;
@@ -51,7 +51,7 @@ export interface ServiceOptions {
   maxRestBodyBytes?: number;
   /** How long a dropped reliable session waits for recovery. @default 30_000 */
   recoveryWindowMs?: number;
-  /** Reliable unacked buffer limits (client spec §3.2). @default 1000 messages, 16 MiB */
+  /** Reliable unacked buffer limits. @default 1000 messages, 16 MiB */
   maxUnackedMessages?: number;
   maxUnackedBytes?: number;
   /**
@@ -103,7 +103,7 @@ function positiveInteger(name: string, value: number): number {
   return value;
 }
 
-/** The default meter (issue 7): counts usage on the service clock, with the optional tier quota. */
+/** The default meter: counts usage on the service clock, with the optional tier quota. */
 function builtInMeter(options: ServiceOptions): ServiceMeter {
   const clock = options.clock ?? systemClock;
   try {

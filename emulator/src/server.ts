@@ -2,6 +2,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
+import { hmacKey } from "../../shared/signing-key";
 import { joinClusterUsage } from "./metering/cluster-usage";
 import { createMeteringHttpHandler } from "./metering/metering-http-handler";
 import { isUsageMeter } from "./metering/usage-meter";
@@ -39,6 +40,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   const node = new ServiceNode(options);
   const accessKeys = options.secondaryAccessKey ? [options.accessKey, options.secondaryAccessKey] : [options.accessKey];
   const rest = createRestHandler({ service: node, accessKeys, maxBodyBytes: options.maxRestBodyBytes, meter: options.meter, now: () => options.clock.now() });
+  const tokenKeys = Object.freeze(accessKeys.map(hmacKey));
   const chosenSubprotocol = new WeakMap<http.IncomingMessage, string>();
   const wss = new WebSocketServer({
     noServer: true,
@@ -52,7 +54,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     options.logger.error(`backplane: ${error.message}`);
   });
   await options.backplane.attach(node);
-  // Issue 7: GET /api/usage (summed over the backplane) and /metrics, when the meter is a usage meter.
+  // GET /api/usage (summed over the backplane) and /metrics, when the meter is a usage meter.
   const metering = isUsageMeter(options.meter)
     ? createMeteringHttpHandler({ meter: options.meter, otherNodesUsage: joinClusterUsage(options.backplane) })
     : undefined;
@@ -121,7 +123,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
 
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on("error", () => {});
-    decideHandshake(req, { options, findRecoverable: (hub, id) => node.lifecycle.findRecoverable(hub, id) }).then(
+    decideHandshake(req, { options, tokenKeys, findRecoverable: (hub, id) => node.lifecycle.findRecoverable(hub, id) }).then(
       (decision) => {
         if (decision.kind === "refuse") abortHandshake(socket, decision.status, decision.reason);
         else if (!socket.destroyed) accept(req, socket, head, decision);

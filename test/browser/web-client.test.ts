@@ -52,6 +52,8 @@ async function send(page: Page, kind: string, target: string, dataType: string, 
   await page.getByLabel("Data type", { exact: true }).selectOption(dataType);
   await page.getByLabel("Message", { exact: true }).fill(text);
   await page.getByLabel("Pad with spaces to bytes (optional)", { exact: true }).fill(padTo);
+  // These tests check the data types as sent; the sender stamp (JSON) is tested in nodes-page.test.ts.
+  await page.getByLabel("Tell recipients who sent it and through which node").setChecked(false);
   await page.getByRole("button", { name: "Send", exact: true }).click();
 }
 
@@ -143,7 +145,7 @@ describe.skipIf(!chromiumPath)("web test client in chromium", () => {
     // Alice was not in the group and is not bob: only the broadcast reached her.
     await waitForMessages(alice, 1);
     expect(await messages(alice)).toEqual([{ sender: "server", type: "binary", size: "2", data: "41 42 (“AB”)" }]);
-    // The usage panel (issue 7) polls the service the page negotiated with: two connections in hub chat.
+    // The usage panel polls the service the page negotiated with: two connections in hub chat.
     await bob.waitForFunction(() => document.querySelector("#usage-panel tr[data-hub=chat] td")?.textContent === "2");
     await alice.getByLabel("Pad with spaces to bytes (optional)", { exact: true }).fill("2049");
     expect(await alice.locator("#outgoing-size").textContent()).toMatch(/^Warning: 2,049 bytes crosses a 2 KB boundary: 2 billed units per recipient/);

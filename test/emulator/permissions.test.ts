@@ -3,7 +3,7 @@ import { ConnectionPermissions, compileGroupPattern } from "../../emulator/src/a
 import { AckTracker } from "../../emulator/src/node/ack-tracker";
 import { ReliableOutbox } from "../../emulator/src/node/reliable-outbox";
 
-describe("group patterns (spec §b)", () => {
+describe("group patterns", () => {
   it.each([
     ["a.*", "a.b", true],
     ["a.*", "a.b.c", false],

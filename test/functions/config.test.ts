@@ -1,3 +1,4 @@
+import { generateKeyPairSync, KeyObject } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parseConfig } from "../../shared/config";
 import { accessKey, connectionStringFor } from "./support/trigger-harness";
@@ -13,6 +14,7 @@ describe("parseConfig", () => {
       connectionString: local,
       endpoint: "http://localhost:8080/",
       accessKey,
+      accessKeyObject: expect.any(KeyObject),
       hub: "chat",
       identity: { mode: "anonymous" },
       grants: { allowedGroups: [], allowedRoles: [], defaultGroups: [], defaultRoles: [] },
@@ -22,6 +24,9 @@ describe("parseConfig", () => {
     });
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.grants.allowedGroups)).toBe(true);
+    // The access key becomes an HMAC key once, here, holding exactly the key's UTF-8 bytes.
+    expect(config.accessKeyObject.type).toBe("secret");
+    expect(config.accessKeyObject.export().equals(Buffer.from(accessKey, "utf8"))).toBe(true);
   });
 
   it("defaults to easyauth for a non-local endpoint", () => {
@@ -34,7 +39,19 @@ describe("parseConfig", () => {
 
   it("reads jwt settings with HS256 as the default algorithm", () => {
     const config = parseConfig({ WebPubSubConnectionString: local, IdentityMode: "jwt", JwtSecret: secret, JwtIssuer: "iss", JwtAudience: "aud" });
-    expect(config.identity).toEqual({ mode: "jwt", key: secret, algorithms: ["HS256"], issuer: "iss", audience: "aud", userIdClaim: "sub" });
+    expect(config.identity).toEqual({ mode: "jwt", key: expect.any(KeyObject), algorithms: ["HS256"], issuer: "iss", audience: "aud", userIdClaim: "sub" });
+    const key = (config.identity as { key: KeyObject }).key;
+    expect([key.type, key.export().toString("utf8")]).toEqual(["secret", secret]);
+  });
+
+  it("reads JwtPublicKey into a public key once, with RS256 as the default algorithm", () => {
+    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
+    // App settings often hold the PEM on one line with \n escapes.
+    const config = parseConfig({ WebPubSubConnectionString: local, IdentityMode: "jwt", JwtPublicKey: pem.replace(/\n/g, "\\n"), JwtIssuer: "iss", JwtAudience: "aud" });
+    const identity = config.identity as { key: KeyObject; algorithms: readonly string[] };
+    expect([identity.key.type, identity.key.asymmetricKeyType, identity.algorithms]).toEqual(["public", "rsa", ["RS256"]]);
+    expect(identity.key.equals(publicKey)).toBe(true);
   });
 
   it("parses lists, lifetime and CORS origins", () => {
@@ -69,6 +86,7 @@ describe("parseConfig", () => {
     ["short secret", { IdentityMode: "jwt", JwtSecret: "short", JwtIssuer: "i", JwtAudience: "a" }, "App setting JwtSecret must be at least 32 bytes for HMAC signatures."],
     ["alg none", { IdentityMode: "jwt", JwtSecret: secret, JwtAlgorithms: "none", JwtIssuer: "i", JwtAudience: "a" }, "App setting JwtAlgorithms must not include none (unsigned tokens)."],
     ["RS256 with a secret", { IdentityMode: "jwt", JwtSecret: secret, JwtAlgorithms: "RS256", JwtIssuer: "i", JwtAudience: "a" }, 'App setting JwtAlgorithms holds "RS256"; with JwtSecret use HS256, HS384, HS512.'],
+    ["a public key that is not PEM", { IdentityMode: "jwt", JwtPublicKey: "not-a-key", JwtIssuer: "i", JwtAudience: "a" }, "App setting JwtPublicKey is not a PEM public key"],
     ["jwt without issuer", { IdentityMode: "jwt", JwtSecret: secret, JwtAudience: "a" }, "App setting JwtIssuer is required when IdentityMode is jwt."],
     ["jwt without audience", { IdentityMode: "jwt", JwtSecret: secret, JwtIssuer: "i" }, "App setting JwtAudience is required when IdentityMode is jwt."],
     ["lifetime 0", { TokenLifetimeMinutes: "0" }, 'App setting TokenLifetimeMinutes is "0"; use an integer from 1 to 1440.'],

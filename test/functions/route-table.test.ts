@@ -18,6 +18,11 @@ describe("the route table", () => {
       ["userConnections", "DELETE", "users/{userId}/connections", "function"],
       ["group", "GET|HEAD", "groups/{group}", "function"],
       ["groupConnections", "DELETE", "groups/{group}/connections", "function"],
+      ["groupMembers", "GET", "groups/{group}/members", "function"],
+      ["groupMemberCount", "GET", "groups/{group}/members/count", "function"],
+      ["userOnline", "GET", "users/{userId}/online", "function"],
+      ["joinGroup", "POST", "join-group", "anonymous"],
+      ["leaveGroup", "POST", "leave-group", "anonymous"],
     ]);
   });
 

@@ -4,12 +4,8 @@
  * dispatcher posting CloudEvents to a real `@azure/web-pubsub-express` handler whose code calls
  * the REST API back. Nothing here is mocked; counts are read from the meter the server used.
  */
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { WebPubSubClient, type WebPubSubClientOptions } from "@azure/web-pubsub-client";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
-import { WebPubSubEventHandler } from "@azure/web-pubsub-express";
-import express from "express";
 import WebSocket from "ws";
 import { afterEach, describe, expect, it } from "vitest";
 import { createUsageMeter, type UsageMeter } from "../../emulator/src/metering/usage-meter";
@@ -17,6 +13,7 @@ import type { UsageMeterOptions } from "../../emulator/src/metering/usage-meter"
 import { createServer, type ServiceServer } from "../../emulator/src/server";
 import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
 import { settingsFromHandlers } from "../../emulator/src/upstream/upstream-settings";
+import { startRelayAppServer } from "../support/relay-app-server";
 
 const HUB = "metering";
 const KB = 1024;
@@ -81,27 +78,14 @@ describe("Azure's worked examples on the real service", () => {
   });
 
   it("a client sends 4 KB that the app server (upstream) broadcasts to 3 clients: 8 billed", async () => {
-    // The app server: a real express handler from @azure/web-pubsub-express that broadcasts each event through REST.
-    // The app's REST client exists only once the service listens; the handler reads it then.
-    const appState: { service?: WebPubSubServiceClient } = {};
-    const handler = new WebPubSubEventHandler(HUB, {
-      handleUserEvent: async (req, res) => {
-        await appState.service?.sendToAll(String(req.data), { contentType: "text/plain" });
-        res.success();
-      },
-    });
-    const app = express();
-    app.use(handler.getMiddleware());
-    const appServer = http.createServer(app);
-    await new Promise<void>((resolve) => appServer.listen(0, "127.0.0.1", resolve));
-    cleanups.push(() => new Promise((resolve) => appServer.close(resolve)));
-    const appPort = (appServer.address() as AddressInfo).port;
+    const relay = await startRelayAppServer(HUB);
+    cleanups.push(() => relay.close());
 
     const meter = createUsageMeter();
     let servicePort = 0;
     const upstream = createUpstreamDispatcher({
       settings: settingsFromHandlers([
-        { hub: HUB, handler: { urlTemplate: `http://127.0.0.1:${appPort}${handler.path}`, systemEvents: [], eventPattern: "*" } },
+        { hub: HUB, handler: { urlTemplate: relay.url, systemEvents: [], eventPattern: "*" } },
       ]),
       accessKeys: ["ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH"],
       origin: () => `localhost:${servicePort}`,
@@ -112,7 +96,7 @@ describe("Azure's worked examples on the real service", () => {
     cleanups.push(() => server.close());
     servicePort = server.port;
     const service = new WebPubSubServiceClient(server.connectionString, HUB, { allowInsecureConnection: true });
-    appState.service = service;
+    relay.useService(service);
 
     const clients = await Promise.all([0, 1, 2].map(() => connectClient(service)));
     const received = clients.map(nextServerMessage);

@@ -17,7 +17,7 @@ import {
 const KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
 describe("ce-signature", () => {
-  it("matches the spec's verified value for key ABCD…GH and connectionId c1", () => {
+  it("matches the known value for key ABCD…GH and connectionId c1", () => {
     const signature = signConnectionId([KEY], "c1");
     expect(signature).toBe("sha256=dd527c793428b58b71b037644217fc6bb0164a08513c39f37ac6c2cad55f9023");
     expect(signature.startsWith("sha256=dd527c79")).toBe(true);
@@ -48,7 +48,7 @@ describe("ce-signature", () => {
 });
 
 describe("CloudEvents headers", () => {
-  it("builds the full header set of spec §e for a user event", () => {
+  it("builds the full CloudEvents header set for a user event", () => {
     const headers = buildCloudEventHeaders({
       event: { kind: "user", name: "message" },
       hub: "chat",

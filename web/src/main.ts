@@ -3,8 +3,13 @@ import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { nextConnectionView, initialConnectionView, statusLabels, type ConnectionEvent, type ConnectionView } from "./connection-state";
 import { changeGroupMembership, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
 import { appendError, appendMessage } from "./message-log";
+import { fetchNodeDirectory } from "./node-directory";
+import { mountNodePanel, type NodePanel } from "./node-panel";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
+import { mountPlanLine } from "./plan-line";
+import { mountPresencePanel } from "./presence-panel";
+import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
 import { describeCost, mountUsagePanel } from "./usage-panel";
 
@@ -41,6 +46,24 @@ const ui = {
   errors: element<HTMLUListElement>("errors"),
   clearLog: element<HTMLButtonElement>("clear-log"),
   usagePanel: element<HTMLElement>("usage-panel"),
+  groupStatus: element<HTMLElement>("group-status"),
+  stampSender: element<HTMLInputElement>("stamp-sender"),
+  nodes: {
+    panel: element<HTMLElement>("nodes"),
+    connectField: element<HTMLElement>("connect-node-field"),
+    connectNode: element<HTMLSelectElement>("connect-node"),
+    sendField: element<HTMLElement>("send-node-field"),
+    sendNode: element<HTMLSelectElement>("send-node"),
+    baseUrl: element<HTMLInputElement>("base-url"),
+    status: element<HTMLElement>("node-status"),
+    checkForm: element<HTMLFormElement>("check-form"),
+    checkCount: element<HTMLInputElement>("check-count"),
+    checkButton: element<HTMLButtonElement>("run-check"),
+    checkStatus: element<HTMLElement>("check-status"),
+    results: element<HTMLTableElement>("check-results"),
+  },
+  planLine: element<HTMLElement>("plan-line"),
+  presencePanel: element<HTMLElement>("presence-panel"),
 };
 
 let view: ConnectionView = initialConnectionView;
@@ -49,7 +72,11 @@ let lastConnectionId: string | null = null;
 const joinedGroups = new Set<string>();
 /** The service's HTTP origin, learnt from negotiate; the usage panel polls its /api/usage. */
 let serviceOrigin: string | undefined;
+/** The node controls, once the app said which local nodes run (never, under func start or Azure). */
+let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
+const planLine = mountPlanLine(ui.planLine, { planUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage/plan` : undefined), intervalMs: 2000 });
+const presence = mountPresencePanel(ui.presencePanel, { settings, userId: () => ui.userId.value.trim(), onError: showError });
 
 function dispatch(event: ConnectionEvent): void {
   view = nextConnectionView(view, event);
@@ -63,6 +90,7 @@ function render(): void {
   const active = view.status !== "idle" && view.status !== "disconnected";
   ui.connectButton.disabled = active;
   ui.disconnectButton.disabled = !active;
+  nodes?.refresh();
 }
 
 function settings(): FunctionApiSettings {
@@ -117,7 +145,13 @@ async function connect(): Promise<void> {
   );
   next.on("connected", (event) => {
     dispatch({ kind: "sdk-connected", connectionId: event.connectionId, userId: event.userId ?? null });
+    // The token put this connection in the groups asked for at connect: list them as joined.
+    if (lastConnectionId === null) {
+      for (const group of groups) joinedGroups.add(group);
+      renderGroups();
+    }
     void usage.refresh();
+    void planLine.refresh();
     if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
     lastConnectionId = event.connectionId;
   });
@@ -128,6 +162,15 @@ async function connect(): Promise<void> {
   });
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
   next.on("server-message", (event) => {
+    if (nodes?.receive(event.message.data)) return;
+    // Join/leave notices refresh the member lists (with their cost shown there) instead of the log.
+    if (presence.onMessage(event.message.data)) return;
+    const stamped = unwrapStamp(event.message.dataType, event.message.data);
+    if (stamped) {
+      const sender = describeSender(stamped, (host) => nodes?.nodeOfHost(host));
+      appendMessage(ui.messages, { at: new Date(), sender, dataType: stamped.dataType, data: stamped.data });
+      return;
+    }
     appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: event.message.dataType, data: event.message.data });
   });
   next.on("group-message", (event) => {
@@ -149,20 +192,28 @@ function disconnect(): void {
   client?.stop();
   client = null;
   lastConnectionId = null;
+  joinedGroups.clear();
+  renderGroups();
 }
 
 async function changeGroup(action: "join" | "leave"): Promise<void> {
   const group = ui.groupName.value.trim();
-  if (!group) return appendError(ui.errors, "Type a group name first.");
+  if (!group) {
+    ui.groupStatus.textContent = "Type a group name first.";
+    return;
+  }
   if (!view.connectionId || view.status !== "connected") return appendError(ui.errors, "Connect first: groups hold connections.");
   try {
     await changeGroupMembership(settings(), action, group, view.connectionId);
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
-    ui.sendStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
+    void presence.groupChanged(group, action === "join" ? "joined" : "left");
+    ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
-    showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+    const failure = describeFailure(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+    ui.groupStatus.textContent = failure;
+    appendError(ui.errors, failure);
   }
 }
 
@@ -192,7 +243,8 @@ async function send(): Promise<void> {
     }
     const target: SendTarget =
       kind === "user" ? { kind: "user", userId: targetName } : kind === "group" ? { kind: "group", group: targetName } : { kind: "everyone" };
-    await sendMessage(settings(), target, buildBody(dataType, text));
+    const stamp = ui.stampSender.checked ? { from: view.userId ?? (ui.userId.value.trim() || null) } : undefined;
+    await sendMessage({ ...settings(), baseUrl: nodes?.sendBaseUrl() ?? settings().baseUrl }, target, buildBody(dataType, text), stamp);
     ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
     void usage.refresh();
   } catch (error) {
@@ -215,6 +267,24 @@ installSocketWatch(window, {
 });
 
 ui.baseUrl.value = defaultBaseUrl();
+const checkBody = (text: string): { contentType: string; bytes: Uint8Array } => ({ contentType: "application/json", bytes: new TextEncoder().encode(text) });
+async function mountNodes(): Promise<void> {
+  const directory = await fetchNodeDirectory(ui.baseUrl.value);
+  if (!directory) return;
+  nodes = mountNodePanel(ui.nodes, directory, {
+    serviceOrigin: () => serviceOrigin,
+    connectedUser: () => (view.status === "connected" ? view.userId : null),
+    send: (baseUrl, userId, message) => sendMessage({ ...settings(), baseUrl }, { kind: "user", userId }, checkBody(JSON.stringify(message))),
+    describeFailure: (error) => describeFailure("Sending", error),
+    storage: (() => {
+      try {
+        return window.localStorage;
+      } catch {
+        return undefined; // storage blocked: results are kept for this page only
+      }
+    })(),
+  });
+}
 ui.connectForm.addEventListener("submit", (event) => {
   event.preventDefault();
   void connect();
@@ -237,4 +307,6 @@ ui.padTo.addEventListener("input", updateOutgoingSize);
 ui.clearLog.addEventListener("click", () => ui.messages.replaceChildren());
 render();
 updateOutgoingSize();
-document.body.dataset.ready = "true";
+void mountNodes().finally(() => {
+  document.body.dataset.ready = "true";
+});

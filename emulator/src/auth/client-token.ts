@@ -1,6 +1,7 @@
+import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 
-/** What a valid client token grants (spec §b). */
+/** What a valid client token grants. */
 export interface ClientClaims {
   userId: string | null;
   roles: string[];
@@ -12,8 +13,8 @@ export interface ClientClaims {
 export type TokenCheck = { ok: true; claims: ClientClaims } | { ok: false; reason: string };
 
 export interface TokenCheckContext {
-  /** Primary key first; the secondary one is tried when the primary does not verify. */
-  keys: readonly string[];
+  /** Primary key first; the secondary one is tried when the primary does not verify. Made once, not per check. */
+  keys: readonly KeyObject[];
   hub: string;
   nowMs: number;
   clockSkewSeconds: number;
@@ -38,8 +39,8 @@ function safeDecode(text: string): string | undefined {
 }
 
 /**
- * `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter
- * (spec §b). The hub must match exactly: hubs are told apart by case, so a token for `chat` is no
+ * `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter.
+ * The hub must match exactly: hubs are told apart by case, so a token for `chat` is no
  * token for `CHAT`.
  */
 function audienceMatches(aud: unknown, hub: string): boolean {

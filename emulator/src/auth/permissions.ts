@@ -5,7 +5,7 @@ const ROLE_PREFIX: Record<Permission, { all: string; one: string; pattern: strin
   sendToGroup: { all: "webpubsub.sendToGroup", one: "webpubsub.sendToGroup.", pattern: "webpubsub.sendToGroups." },
 };
 
-/** `*` within one dot segment, `**` across segments, `?` one non-dot character; case-sensitive (spec §b). */
+/** `*` within one dot segment, `**` across segments, `?` one non-dot character; case-sensitive. */
 export function compileGroupPattern(pattern: string): RegExp {
   let source = "";
   for (let i = 0; i < pattern.length; i++) {

@@ -44,7 +44,7 @@ export type ClusterCommand =
   | { kind: "addUserToGroup"; userId: string; group: string }
   | { kind: "removeUserFromGroup"; userId: string; group: string }
   | { kind: "removeUserFromAllGroups"; userId: string }
-  /** `filter` empty or absent selects every connection (official emulator behaviour, spec §c). */
+  /** `filter` empty or absent selects every connection (as Microsoft's emulator does). */
   | { kind: "addToGroupsByFilter"; groups: string[]; filter?: string }
   | { kind: "removeFromGroupsByFilter"; groups: string[]; filter?: string }
   | { kind: "close"; target: CloseTarget; reason?: string }
@@ -58,7 +58,7 @@ export type ClusterQuery =
   | { kind: "groupExists"; group: string }
   | { kind: "groupConnections"; group: string }
   | { kind: "hasPermission"; connectionId: string; permission: Permission; targetName?: string }
-  /** Usage counters of this node (issue 7); answered with a JSON-serialisable snapshot. */
+  /** Usage counters of this node; answered with a JSON-serialisable snapshot. */
   | { kind: "usage" };
 
 export type ClusterAnswer =

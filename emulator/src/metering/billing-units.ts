@@ -1,9 +1,9 @@
 /**
- * Azure's billing arithmetic for outbound messages (issue 7). Pure: no I/O, no Node APIs,
+ * Azure's billing arithmetic for outbound messages. Pure: no I/O, no Node APIs,
  * so the web page can bundle it too.
  *
  * Two documented rules, kept apart because they disagree on many small messages:
- * - Per message (the rule issue 7 bills by, and word for word SignalR's
+ * - Per message (the rule this project bills by, and word for word SignalR's
  *   `signalr-concept-messages-and-connections.md`): every outbound message costs
  *   ceil(bytes / 2 KB) units, at least 1. Azure's three worked examples (3, 1 and 8) use it.
  * - Aggregate traffic (Web PubSub's `concept-billing-model.md`: "the size of outbound traffic

@@ -2,8 +2,8 @@ import type { Backplane } from "../backplane/backplane";
 
 /**
  * The reserved "hub" every node joins so a usage query reaches all of them, including nodes
- * that hold no connection of any hub the asker knows. `$` is outside the hub-name pattern
- * (spec §c), so it never collides with a real hub.
+ * that hold no connection of any hub the asker knows. `$` is outside the hub-name pattern,
+ * so it never collides with a real hub.
  */
 export const CLUSTER_USAGE_HUB = "$usage";
 

@@ -12,7 +12,7 @@ export interface QuotaRefusal {
 
 /**
  * Where the service core reports traffic, for usage reporting, Prometheus metrics and tier
- * quotas (issue 7). Counting rules live in the implementation, not at the call sites:
+ * quotas. Counting rules live in the implementation, not at the call sites:
  * the core reports every event once, at the place it happens.
  */
 export interface ServiceMeter {
@@ -33,7 +33,7 @@ export interface ServiceMeter {
   connectionOverLimit(hub: string, limit: ConnectionLimit): void;
   /**
    * This node's usage counters, JSON-serialisable: the node answers the backplane `usage`
-   * query with it, and `/api/usage` sums the answers (issue 7). Optional: `noMeter` has none.
+   * query with it, and `/api/usage` sums the answers. Optional: `noMeter` has none.
    */
   snapshot?(): UsageSnapshot;
 }

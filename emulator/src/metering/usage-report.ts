@@ -32,9 +32,9 @@ export interface UsageReport {
 }
 
 export const BILLING_RULES: UsageReport["rules"] = Object.freeze({
-  billedUnits: "Per outbound message: ceil(bytes / 2048), at least 1 (issue 7's Web PubSub rule; matches Azure's worked examples).",
+  billedUnits: "Per outbound message: ceil(bytes / 2048), at least 1. The figure this service bills, meters quotas with and reports; it matches the worked examples of Azure's Web PubSub billing page.",
   signalrMessages: "SignalR rule: each outbound message counts 1; a message over 2 KB counts as ceil(bytes / 2048).",
-  trafficUnits: "Web PubSub billing doc, aggregate: total outbound bytes in 2 KB steps, ceil(totalBytes / 2048).",
+  trafficUnits: "Azure's Web PubSub billing page read literally: total outbound bytes in 2 KB steps, ceil(totalBytes / 2048). Never more than billedUnits.",
 });
 
 function hubReport(counters: UsageCounters): HubUsageReport {

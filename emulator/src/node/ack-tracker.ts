@@ -1,6 +1,6 @@
 /**
  * The ackIds a logical connection has already processed, so a repeat is answered with
- * `Duplicate` instead of running twice (spec §d). Bounded: the oldest ids are forgotten first.
+ * `Duplicate` instead of running twice. Bounded: the oldest ids are forgotten first.
  */
 export class AckTracker {
   private readonly seen = new Set<number>();

@@ -6,6 +6,7 @@ import type { UpstreamConnection } from "../upstream/upstream-dispatcher";
 import { AckTracker } from "./ack-tracker";
 import type { OutboundFrames } from "./outbound-frames";
 import { ReliableOutbox } from "./reliable-outbox";
+import { writeFramed } from "../ws/framed-write";
 
 export interface SessionInit {
   hub: string;
@@ -75,12 +76,12 @@ export class ClientSession {
     const socket = this.socket;
     switch (this.protocol) {
       case "raw":
-        if (this.#overLimit(frames.raw.length)) return "outboundLimit";
-        socket?.send(frames.raw, { binary: frames.rawIsBinary });
+        if (this.#overLimit(frames.rawFrame.length)) return "outboundLimit";
+        if (socket) writeFramed(socket, frames.rawFrame, frames.raw, frames.binary);
         return "sent";
       case "json":
-        if (this.#overLimit(frames.json.json.length)) return "outboundLimit";
-        socket?.send(frames.json.json, { binary: false });
+        if (this.#overLimit(frames.jsonFrame.length)) return "outboundLimit";
+        if (socket) writeFramed(socket, frames.jsonFrame, frames.json.json, false);
         return "sent";
       case "reliable": {
         const outbox = this.outbox!;

@@ -1,6 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import type { OutboundData } from "../cluster/commands";
 import { buildDataFrame, type DataFrame } from "../protocol/server-message";
+import { encodeDataFrame } from "../protocol/websocket-frame";
 
 /**
  * One data message, serialized at most once per protocol variant however many recipients it
@@ -9,6 +10,8 @@ import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 export class OutboundFrames {
   private rawBytes: Buffer | undefined;
   private dataFrame: DataFrame | undefined;
+  private rawWire: Buffer | undefined;
+  private jsonWire: Buffer | undefined;
   private rawBinary: boolean | undefined;
 
   constructor(readonly message: OutboundData) {}
@@ -19,18 +22,30 @@ export class OutboundFrames {
     return this.rawBytes;
   }
 
+  get json(): DataFrame {
+    this.dataFrame ??= buildDataFrame(this.message);
+    return this.dataFrame;
+  }
+
   /**
    * Whether raw clients get a binary frame: binary data, and text whose bytes are not UTF-8 (an
    * event handler's reply, say), which in a text frame would make the client fail the connection.
    */
-  get rawIsBinary(): boolean {
+  get binary(): boolean {
     this.rawBinary ??= this.message.dataType === "binary" || !isUtf8(this.raw);
     return this.rawBinary;
   }
 
-  get json(): DataFrame {
-    this.dataFrame ??= buildDataFrame(this.message);
-    return this.dataFrame;
+  /** The raw payload as a whole WebSocket frame, framed once for every raw recipient. */
+  get rawFrame(): Buffer {
+    this.rawWire ??= encodeDataFrame(this.raw, this.binary);
+    return this.rawWire;
+  }
+
+  /** The JSON frame as a whole WebSocket text frame, framed once for every JSON recipient. */
+  get jsonFrame(): Buffer {
+    this.jsonWire ??= encodeDataFrame(this.json.json, false);
+    return this.jsonWire;
   }
 
   /** Payload bytes, as the meter counts them. */

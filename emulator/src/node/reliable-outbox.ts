@@ -1,5 +1,5 @@
 /**
- * The reliable protocol's unacked messages of one connection (client spec §3.2): sequenceIds
+ * The reliable protocol's unacked messages of one connection: sequenceIds
  * start at 1, every data frame is kept until the client acks it, and the connection must be
  * dropped for good once the buffer passes its message or byte limit.
  */

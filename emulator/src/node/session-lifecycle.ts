@@ -88,7 +88,7 @@ export class SessionLifecycle {
     const socket = session.socket;
     if (socket) {
       if (how.notifyClient) session.sendControl({ kind: "disconnected", message: reason });
-      // A reliable client would try to recover from anything but 1008 (spec §d), and there is nothing to recover.
+      // A reliable client would try to recover from anything but 1008, and there is nothing to recover.
       socket.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
     }
     this.registry.get(session.hub)?.remove(session);

@@ -1,4 +1,4 @@
-/** The parsed form of an OData filter (spec §c subset). Every node keeps its offset for error messages. */
+/** The parsed form of an OData filter. Every node keeps its offset for error messages. */
 
 export type FilterField = "connectionId" | "userId" | "protocol";
 

@@ -11,7 +11,7 @@ const FUNCTIONS: ReadonlySet<string> = new Set<FilterFunctionName>([
 const MAX_DEPTH = 64;
 
 /**
- * Parses the OData filter subset of spec §c into an AST. Precedence, loosest first:
+ * Parses the OData filter subset of the REST API into an AST. Precedence, loosest first:
  * `or`, `and`, `not`, comparisons and `in`, then operands (literals, fields, calls, parentheses).
  */
 export function parseFilter(text: string): FilterNode {

@@ -6,7 +6,7 @@ export type { FilterSubject } from "./filter-evaluator";
 export { FilterSyntaxError } from "./filter-syntax-error";
 
 /**
- * Compiles an OData filter (spec §c subset) into a predicate over one connection.
+ * Compiles an OData filter into a predicate over one connection.
  * Throws `FilterSyntaxError` saying what is wrong and where; a returned predicate never throws.
  */
 export function compileFilter(text: string): (subject: FilterSubject) => boolean {

@@ -1,6 +1,6 @@
 import type { DataType } from "../cluster/commands";
 
-/** The client protocols (spec §d). `raw` covers no subprotocol and unknown ones. */
+/** The client protocols. `raw` covers no subprotocol and unknown ones. */
 export type ProtocolKind = "raw" | "json" | "reliable";
 
 export const JSON_SUBPROTOCOL = "json.webpubsub.azure.v1";
@@ -21,7 +21,7 @@ export interface ClientPayload {
   data: Uint8Array;
 }
 
-/** Frames a JSON-protocol client sends (spec §d), keyed by `kind`. */
+/** Frames a JSON-protocol client sends, keyed by `kind`. */
 export type ClientMessage =
   | { kind: "joinGroup"; group: string; ackId?: number }
   | { kind: "leaveGroup"; group: string; ackId?: number }

@@ -47,7 +47,7 @@ function readPayload(frame: JsonObject, ackId: number | undefined): ClientPayloa
 }
 
 /**
- * Parses one text frame of the JSON subprotocols (spec §d). Returns null for a well-formed frame
+ * Parses one text frame of the JSON subprotocols. Returns null for a well-formed frame
  * of an unknown type (forward compatible); throws ProtocolError for a malformed one.
  */
 export function parseClientMessage(text: string): ClientMessage | null {

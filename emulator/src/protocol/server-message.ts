@@ -2,7 +2,7 @@ import type { OutboundData } from "../cluster/commands";
 
 export type AckErrorName = "Forbidden" | "BadRequest" | "Duplicate" | "InternalServerError";
 
-/** Frames the service sends to JSON-protocol clients (spec §d), except data messages (see DataFrame). */
+/** Frames the service sends to JSON-protocol clients, except data messages (see DataFrame). */
 export type ServerMessage =
   | { kind: "ack"; ackId: number; error?: { name: AckErrorName; message: string } }
   | { kind: "pong" }
@@ -53,7 +53,7 @@ function encodeData(message: OutboundData): string {
   const bytes = Buffer.from(message.data.buffer, message.data.byteOffset, message.data.byteLength);
   switch (message.dataType) {
     case "json":
-      // The JSON token is re-emitted raw (spec §c); it was validated where it entered the service.
+      // The JSON token is re-emitted raw; it was validated where it entered the service.
       return bytes.toString("utf8");
     case "text":
       return JSON.stringify(bytes.toString("utf8"));

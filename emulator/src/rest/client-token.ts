@@ -5,7 +5,7 @@ import { validateUserId, parseIntegerParam } from "./rest-validation";
 const MAX_MINUTES_TO_EXPIRE = 60 * 24 * 365;
 
 /**
- * `:generateToken` (spec §b/§c): signs a client token exactly as the SDK does locally:
+ * `:generateToken`: signs a client token exactly as the SDK does locally:
  * HS256 with the primary key, `aud` = `{origin}/client/hubs/{hub}` (or the mqtt/socketio path),
  * `sub` only for a user, `role` and `webpubsub.group` as arrays only when given.
  */

@@ -3,7 +3,7 @@ import type { RestContext } from "./rest-context";
 import { restError } from "./rest-errors";
 import { validateFilter, validateGroup } from "./rest-validation";
 
-/** Body of `:addToGroups` / `:removeFromGroups`: `{"groups":[...],"filter":"..."}` (spec §c). */
+/** Body of `:addToGroups` / `:removeFromGroups`: `{"groups":[...],"filter":"..."}`. */
 export async function readGroupsAndFilter(ctx: RestContext): Promise<{ groups: string[]; filter?: string }> {
   if (dataTypeOf(ctx.req.headers["content-type"]) !== "json") {
     throw restError("UnsupportedMediaType", "This operation takes an application/json body.");

@@ -1,17 +1,19 @@
+import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { restError } from "./rest-errors";
 
-/** Clock skew allowed on `exp`, as the official emulator does (spec §b). */
+/** Clock skew allowed on `exp`, as the official emulator does. */
 const CLOCK_TOLERANCE_SECONDS = 300;
 
 /**
- * Verifies the REST bearer token (spec §c): HS256 only, signed with any of the access keys, not
+ * Verifies the REST bearer token: HS256 only, signed with any of the access keys, not
  * expired, and `aud` naming this request. The SDK signs the absolute request URL; only its path and
  * query are compared (with or without the query, raw or percent-decoded), because the host the SDK
  * was configured with can differ from ours behind a proxy. Case counts and `+` is not a space: a
- * token for `users/Alice` is no token for `users/alice`, nor `a+b` for `a%20b`.
+ * token for `users/Alice` is no token for `users/alice`, nor `a+b` for `a%20b`. The keys are
+ * `KeyObject`s made once (see shared/signing-key.ts), never parsed per request.
  */
-export function verifyRestToken(authorization: string | undefined, accessKeys: readonly string[], requestTarget: string, nowSeconds?: number): void {
+export function verifyRestToken(authorization: string | undefined, accessKeys: readonly KeyObject[], requestTarget: string, nowSeconds?: number): void {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
   if (!match) throw restError("MissingToken");
   const payload = verifySignature(match[1], accessKeys, nowSeconds);
@@ -22,7 +24,7 @@ export function verifyRestToken(authorization: string | undefined, accessKeys: r
   }
 }
 
-function verifySignature(token: string, accessKeys: readonly string[], nowSeconds: number | undefined): jwt.JwtPayload {
+function verifySignature(token: string, accessKeys: readonly KeyObject[], nowSeconds: number | undefined): jwt.JwtPayload {
   let expired = false;
   for (const key of accessKeys) {
     try {

@@ -50,7 +50,7 @@ function tooLarge(maxBytes: number) {
   return restError("PayloadTooLarge", `The request body is larger than ${maxBytes} bytes.`);
 }
 
-/** Content type → data type of spec §c, ignoring parameters such as `; charset=utf-8`. */
+/** Content type → data type, as the REST API maps it, ignoring parameters such as `; charset=utf-8`. */
 export function dataTypeOf(contentType: string | undefined): DataType {
   const mediaType = mediaTypeOf(contentType);
   const dataType = dataTypeOfMediaType(mediaType);

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceApi } from "../service-api";
@@ -10,7 +11,7 @@ export interface RestContext {
   service: ServiceApi;
   meter: ServiceMeter;
   /** Keys that sign tokens; the first one signs the tokens `:generateToken` issues. */
-  accessKeys: readonly string[];
+  accessKeys: readonly KeyObject[];
   maxBodyBytes: number;
   /** `http(s)://host` as the caller addressed us (from the Host header). */
   origin: string;

@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 
 /**
  * Every error the REST data plane returns, with its HTTP status and stable `code`.
- * Responses carry `ErrorDetail` JSON `{ code, message }` and the `x-ms-error-code` header (spec §c);
+ * Responses carry `ErrorDetail` JSON `{ code, message }` and the `x-ms-error-code` header;
  * `toErrorResponse` is the one place that maps an error to HTTP.
  */
 export const REST_ERRORS = {

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { hmacKey } from "../../../shared/signing-key";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceApi } from "../service-api";
 import { verifyRestToken } from "./rest-auth";
@@ -26,7 +27,7 @@ export interface RestHandlerDeps {
 export type RestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
- * The REST data plane (spec §c): every `/api/hubs/...` request. Guard clauses in order: route,
+ * The REST data plane: every `/api/hubs/...` request. Guard clauses in order: route,
  * token, then the operation validates its own parameters and body. Never rejects: every failure
  * becomes an `ErrorDetail` response.
  */
@@ -37,7 +38,8 @@ export function createRestHandler(deps: RestHandlerDeps): RestHandler {
   if (!Number.isSafeInteger(deps.maxBodyBytes) || deps.maxBodyBytes < 0) {
     throw new TypeError("createRestHandler: maxBodyBytes must be a non-negative integer");
   }
-  const accessKeys = Object.freeze([...deps.accessKeys]);
+  // HMAC keys made once here; a token check per request then parses nothing.
+  const accessKeys = Object.freeze(deps.accessKeys.map(hmacKey));
   const now = deps.now ?? Date.now;
 
   return async (req, res) => {

@@ -27,7 +27,7 @@ export async function runOperation(ctx: RestContext, operation: RestOperation): 
     case "addConnectionToGroup": {
       const group = validateGroup(operation.group);
       const connectionId = validateConnectionId(operation.connectionId);
-      // Spec §c: the SDK reports a 404 here as "Connection id doesn't exist".
+      // The SDK reports a 404 here as "Connection id doesn't exist".
       if (!(await service.connectionExists(hub, connectionId))) {
         throw restError("ConnectionNotFound", `Connection '${connectionId}' does not exist.`);
       }
@@ -42,7 +42,7 @@ export async function runOperation(ctx: RestContext, operation: RestOperation): 
       });
       return NO_CONTENT;
     case "addUserToGroup":
-      // Spec §c: 200 even when the user has no connection yet (the official emulator's 404 breaks the SDK).
+      // 200 even when the user has no connection yet (the official emulator's 404 breaks the SDK).
       await service.execute(hub, { kind: "addUserToGroup", userId: validateUserId(operation.userId), group: validateGroup(operation.group) });
       return OK;
     case "removeUserFromGroup":

@@ -1,6 +1,6 @@
 import { restError } from "./rest-errors";
 
-/** One REST operation of spec §c with its decoded path parameters (not yet validated). */
+/** One REST operation with its decoded path parameters (not yet validated). */
 export type RestOperation =
   | { op: "sendToAll"; hub: string }
   | { op: "sendToUser"; hub: string; userId: string }
@@ -65,7 +65,7 @@ export type RouteMatch = { kind: "match"; operation: RestOperation } | { kind: "
 
 /**
  * Matches a method and the RAW request path (no query) to an operation. The path is split on `/`
- * before each segment is decoded, so an encoded `%2F` stays inside its segment (spec §c).
+ * before each segment is decoded, so an encoded `%2F` stays inside its segment.
  * Throws InvalidPathEncoding for a segment that is not valid percent-encoding.
  */
 export function matchRestRoute(method: string, rawPath: string): RouteMatch {

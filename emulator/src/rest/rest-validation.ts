@@ -2,7 +2,7 @@ import type { Permission } from "../cluster/commands";
 import { compileFilter, FilterSyntaxError } from "../odata/filter";
 import { restError } from "./rest-errors";
 
-/** Parameter constraints of spec §c. Pure: each returns the valid value or throws a RestHttpError. */
+/** Parameter constraints of the REST API. Pure: each returns the valid value or throws a RestHttpError. */
 
 const HUB_NAME = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 export const MAX_GROUP_NAME_LENGTH = 1024;

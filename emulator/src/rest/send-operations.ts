@@ -5,7 +5,7 @@ import { RestHttpError } from "./rest-errors";
 import { parseTtlSeconds, validateFilter } from "./rest-validation";
 
 /**
- * The four sends of spec §c. Fire-and-forget: 202 even when no connection matches.
+ * The four sends of the REST API. Fire-and-forget: 202 even when no connection matches.
  * Query parameters are validated before the body is read, so a bad request costs no upload.
  */
 export async function send(ctx: RestContext, hub: string, target: DeliveryTarget): Promise<RestResult> {
@@ -17,7 +17,7 @@ export async function send(ctx: RestContext, hub: string, target: DeliveryTarget
   if (dataType === "json") checkJsonBody(body);
   ctx.meter.inboundMessage(hub, "rest", body.length);
   const message: OutboundData = { from: "server", dataType, data: body };
-  // Spec §c: 0 (the default) means the message never expires.
+  // 0 (the default) means the message never expires.
   if (ttl !== undefined && ttl > 0) message.expiresAt = ctx.now() + ttl * 1000;
   await ctx.service.execute(hub, { kind: "deliver", target, message });
   return { status: 202 };

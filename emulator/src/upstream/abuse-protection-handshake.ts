@@ -15,7 +15,7 @@ export interface HandshakeOptions {
 }
 
 /**
- * The abuse-protection handshake (spec §e): OPTIONS with `WebHook-Request-Origin` and
+ * The abuse-protection handshake: OPTIONS with `WebHook-Request-Origin` and
  * `ce-awpsversion`, before the first event to a handler URL. Success is cached for good, a refusal
  * for `refusalTtlMs`; concurrent events to one URL share one handshake.
  */
@@ -45,7 +45,7 @@ export class AbuseProtectionHandshake {
     const origin = this.#options.origin();
     const headers = { "WebHook-Request-Origin": origin, "ce-awpsversion": "1.0" };
     let outcome = await this.#options.client.send({ method: "OPTIONS", url, headers, timeoutMs: this.#options.timeoutMs, maxResponseBytes: 64 * 1024 });
-    // The official emulator falls back to GET when OPTIONS is not routed (spec §e).
+    // The official emulator falls back to GET when OPTIONS is not routed.
     if (outcome.ok && outcome.response.status === 404) {
       outcome = await this.#options.client.send({ method: "GET", url, headers, timeoutMs: this.#options.timeoutMs, maxResponseBytes: 64 * 1024 });
     }

@@ -1,5 +1,5 @@
 /**
- * Values of `WebHook-Allowed-Origin` (spec §e): repeated headers arrive as an array from Node, or
+ * Values of `WebHook-Allowed-Origin`: repeated headers arrive as an array from Node, or
  * joined with ", " by fetch clients, so both are split, and so are commas inside one value.
  */
 export function parseAllowedOrigins(header: string | readonly string[] | undefined): string[] {

@@ -22,7 +22,7 @@ export interface CloudEventHeaderInput {
   contentType: string;
 }
 
-/** `ce-type` of an event (spec §e table). */
+/** `ce-type` of an event. */
 export function cloudEventType(event: CloudEventHeaderInput["event"]): string {
   switch (event.kind) {
     case "system":
@@ -37,9 +37,9 @@ export function cloudEventType(event: CloudEventHeaderInput["event"]): string {
 }
 
 /**
- * The full header set of spec §e; optional headers are left out when they have no value. Values a
- * client chose (user id, event name, subprotocol) go through `encodeHeaderText`, so no name can
- * make the request unsendable.
+ * The full header set of a Web PubSub CloudEvent; optional headers are left out when they have no
+ * value. Values a client chose (user id, event name, subprotocol) go through `encodeHeaderText`, so
+ * no name can make the request unsendable.
  */
 export function buildCloudEventHeaders(input: CloudEventHeaderInput): Record<string, string> {
   const headers: Record<string, string> = {
@@ -62,7 +62,7 @@ export function buildCloudEventHeaders(input: CloudEventHeaderInput): Record<str
   return headers;
 }
 
-/** Content-Type of a user event body (spec §e): json, text or octet-stream. */
+/** Content-Type of a user event body: json, text or octet-stream. */
 export function contentTypeForDataType(dataType: DataType): string {
   switch (dataType) {
     case "json":

@@ -1,7 +1,7 @@
 import type { ConnectOutcome } from "./upstream-dispatcher";
 
 /**
- * Reads a 2xx `connect` response body (spec §e): `{userId?, groups?, roles?, subprotocol?}`.
+ * Reads a 2xx `connect` response body: `{userId?, groups?, roles?, subprotocol?}`.
  * An empty body keeps the token's defaults. A malformed body is an error, not a silent accept.
  */
 export function parseConnectResponse(body: Buffer, connectionState: string | undefined): ConnectOutcome {

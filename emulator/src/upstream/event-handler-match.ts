@@ -5,7 +5,7 @@ export type UpstreamEventKey =
   | { kind: "system"; name: SystemEventName }
   | { kind: "user"; name: string };
 
-/** The first handler that wants `event` (spec §e: first match wins), or undefined. */
+/** The first handler that wants `event` (first match wins), or undefined. */
 export function findHandler(handlers: readonly EventHandlerSettings[], event: UpstreamEventKey): EventHandlerSettings | undefined {
   return handlers.find((handler) => handlerWants(handler, event));
 }

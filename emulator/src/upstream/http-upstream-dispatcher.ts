@@ -17,7 +17,7 @@ type Delivery =
 
 /**
  * The `UpstreamDispatcher` that sends CloudEvents over HTTP to the event handlers configured per
- * hub (spec §e): abuse-protection handshake, signed headers, retries with backoff, 1 MiB caps.
+ * hub: abuse-protection handshake, signed headers, retries with backoff, 1 MiB caps.
  */
 export function createUpstreamDispatcher(options: UpstreamDispatcherOptions): UpstreamDispatcher {
   return new HttpUpstreamDispatcher(resolveUpstreamOptions(options, randomUUID));

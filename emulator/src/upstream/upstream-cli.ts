@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import { createUpstreamDispatcher } from "./http-upstream-dispatcher";
 import { DEFAULT_FUNCTIONS_URL, loadSettingsFile, writeStarterSettings } from "./settings-file";
+import type { ServiceMeter } from "../metering/service-meter";
 import type { UpstreamDispatcher } from "./upstream-dispatcher";
 import { mergeUpstreamSettings, parseEventHandlerOption, settingsFromHandlers, UpstreamSettingsError, type UpstreamSettings } from "./upstream-settings";
 
@@ -13,6 +14,13 @@ export const upstreamCliOptions = {
 export const UPSTREAM_USAGE = `                            [--settings emulator.settings.json]  event handlers, official emulator format (WebPubSub.Hubs.<hub>.EventHandlers)
                             [--event-handler <hub|*>=<urlTemplate>]...  all events of a hub to a URL ({hub}, {event} replaced)
        npm run emulator -- init-settings [emulator.settings.json] [--functions-url ${DEFAULT_FUNCTIONS_URL}] [--hub *] [--force]`;
+
+/** The flags of `init-settings [file]`. */
+export const initSettingsCliOptions = {
+  "functions-url": { type: "string" },
+  hub: { type: "string" },
+  force: { type: "boolean", default: false },
+} as const;
 
 export const DEFAULT_SETTINGS_FILE = "emulator.settings.json";
 
@@ -28,7 +36,12 @@ export interface UpstreamFromCli {
 /** Builds the dispatcher from `--settings` and `--event-handler`; errors are `UpstreamSettingsError`s. */
 export async function upstreamFromCli(
   values: { settings?: string; "event-handler"?: string[] },
-  deps: { accessKeys: readonly string[]; log: (line: string) => void },
+  deps: {
+    accessKeys: readonly string[];
+    log: (line: string) => void;
+    /** The service's meter: events sent upstream are outbound, billed traffic. @default noMeter */
+    meter?: ServiceMeter;
+  },
 ): Promise<UpstreamFromCli> {
   let settings: UpstreamSettings = { hubs: {} };
   if (values.settings) settings = await loadSettingsFile(values.settings);
@@ -40,7 +53,13 @@ export async function upstreamFromCli(
   );
   const configured = Object.values(settings.hubs).some((handlers) => handlers.length > 0);
   return {
-    upstream: configured ? createUpstreamDispatcher({ settings, accessKeys: deps.accessKeys, origin: () => origin, log: deps.log }) : undefined,
+    upstream: configured ? createUpstreamDispatcher({
+          settings,
+          accessKeys: deps.accessKeys,
+          origin: () => origin,
+          log: deps.log,
+          ...(deps.meter ? { meter: deps.meter } : {}),
+        }) : undefined,
     setServiceUrl: (url) => {
       origin = new URL(url).host;
     },
@@ -52,7 +71,7 @@ export async function upstreamFromCli(
 export async function runInitSettings(args: string[], print: (line: string) => void): Promise<void> {
   const { values, positionals } = parseArgs({
     args,
-    options: { "functions-url": { type: "string" }, hub: { type: "string" }, force: { type: "boolean", default: false } },
+    options: initSettingsCliOptions,
     allowPositionals: true,
     strict: true,
   });

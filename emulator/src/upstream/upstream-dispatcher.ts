@@ -1,6 +1,6 @@
 import type { DataType } from "../cluster/commands";
 
-/** The connection an upstream event is about (spec §e headers). */
+/** The connection an upstream event is about. */
 export interface UpstreamConnection {
   hub: string;
   connectionId: string;
@@ -11,7 +11,7 @@ export interface UpstreamConnection {
   connectionState?: string;
 }
 
-/** Body of the `connect` event (spec §e). */
+/** Body of the `connect` event. */
 export interface ConnectEventRequest {
   claims: Record<string, string[]>;
   query: Record<string, string[]>;

@@ -1,4 +1,4 @@
-/** The system events a handler can subscribe to (spec §e). */
+/** The system events a handler can subscribe to. */
 export const SYSTEM_EVENTS = ["connect", "connected", "disconnected"] as const;
 export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
 

@@ -111,7 +111,7 @@ export class ClientFrameHandler {
       else this.socket.close(CloseCode.invalidPayload, error.message);
       return;
     }
-    if (message === null) return; // unknown type: ignored, for forward compatibility (spec §d)
+    if (message === null) return; // unknown type: ignored, for forward compatibility
     await this.dispatch(message);
   }
 
@@ -182,7 +182,7 @@ export class ClientFrameHandler {
         if (outcome.kind === "failed") return { ok: false, name: "InternalServerError", message: outcome.message };
         if (outcome.kind === "handled") {
           if (outcome.connectionState !== undefined) session.connectionState = outcome.connectionState;
-          // The response goes out before the ack (spec §e).
+          // The response goes out before the ack.
           if (outcome.response && outcome.response.data.byteLength > 0) this.replyToSender(outcome.response);
         }
         return OK;

@@ -1,9 +1,9 @@
-/** Hub names as the REST spec constrains them (spec §c). */
+/** Hub names as the REST API constrains them. */
 export const HUB_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9_`,.[\]]{0,127}$/;
 
 export type ClientPath = { kind: "client"; hub: string } | { kind: "notFound" } | { kind: "badHub"; hub: string };
 
-/** Recognises `/client/hubs/{hub}` and `/client/?hub={hub}` (spec §a). Pure. */
+/** Recognises `/client/hubs/{hub}` and `/client/?hub={hub}`. Pure. */
 export function parseClientPath(url: URL): ClientPath {
   const path = url.pathname.replace(/\/+$/, "");
   let hub: string | null;

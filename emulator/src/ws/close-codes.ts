@@ -1,4 +1,4 @@
-/** The WebSocket close codes the service uses (spec §d), in one place. */
+/** The WebSocket close codes the service uses, in one place. */
 export const CloseCode = {
   /** Service-initiated end of a non-reliable session (REST close). */
   normal: 1000,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import { verifyClientToken } from "../auth/client-token";
 import { verifyReconnectionToken } from "../auth/reconnection-token";
@@ -23,11 +24,13 @@ export type HandshakeDecision =
   | { kind: "refuse"; status: number; reason: string }
   | { kind: "accept"; connection: NewConnection }
   | { kind: "recover"; session: ClientSession }
-  /** Accept the upgrade, then close with 1008 (spec §d: the client then starts afresh). */
+  /** Accept the upgrade, then close with 1008 (the client then starts afresh). */
   | { kind: "recoveryFailed"; subprotocol?: string; reason: string };
 
 export interface HandshakeDeps {
   options: ResolvedServiceOptions;
+  /** The access keys as HMAC keys, primary first: made once by the server, not per handshake. */
+  tokenKeys: readonly KeyObject[];
   findRecoverable(hub: string, connectionId: string): ClientSession | undefined;
 }
 
@@ -67,7 +70,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
   const chosen = chooseSubprotocol(offered);
   const keys = options.secondaryAccessKey ? [options.accessKey, options.secondaryAccessKey] : [options.accessKey];
 
-  // Recovery is checked before the access token, which may have expired by now (spec §d).
+  // Recovery is checked before the access token, which may have expired by now.
   const recoverId = url.searchParams.get("awps_connection_id");
   if (recoverId !== null && chosen.kind === "reliable") {
     const token = url.searchParams.get("awps_reconnection_token") ?? "";
@@ -78,7 +81,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
 
   const token = bearerToken(req, url);
   if (!token) return { kind: "refuse", status: 401, reason: "An access token is required (access_token query or Authorization: Bearer)." };
-  const check = verifyClientToken(token, { keys, hub, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
+  const check = verifyClientToken(token, { keys: deps.tokenKeys, hub, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
   if (!check.ok) return { kind: "refuse", status: 401, reason: `Unauthorized: ${check.reason}.` };
 
   const refusal = options.meter.admitConnection(hub);
@@ -98,7 +101,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
   );
   if (outcome.kind === "reject") return { kind: "refuse", status: outcome.status, reason: outcome.message };
 
-  // The connect event may pick a subprotocol, but only one the client offered (spec §e).
+  // The connect event may pick a subprotocol, but only one the client offered.
   const picked = outcome.subprotocol && offered.includes(outcome.subprotocol) ? chooseSubprotocol([outcome.subprotocol]) : chosen;
   return {
     kind: "accept",

@@ -1,6 +1,7 @@
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { audienceMatches, verifyRestToken } from "../../../emulator/src/rest/rest-auth";
+import { hmacKey } from "../../../shared/signing-key";
 
 const KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 const KEY2 = "secondary-key-secondary-key-secondary-key";
@@ -38,7 +39,7 @@ describe("verifyRestToken", () => {
     ["HS512", `Bearer ${sdkToken(`http://localhost:8080${TARGET}`, KEY, { algorithm: "HS512" })}`, "401 InvalidToken: The access token is invalid."],
     ["alg none", `Bearer ${jwt.sign({ aud: `http://localhost:8080${TARGET}`, exp: 9999999999 }, "", { algorithm: "none" })}`, "401 InvalidToken: The access token is invalid."],
   ])("%s", (_name, header, expected) => {
-    expect(outcome(() => verifyRestToken(header, [KEY, KEY2], TARGET))).toBe(expected);
+    expect(outcome(() => verifyRestToken(header, [hmacKey(KEY), hmacKey(KEY2)], TARGET))).toBe(expected);
   });
 
   it.each([

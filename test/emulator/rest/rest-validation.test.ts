@@ -21,7 +21,7 @@ function codeOf(fn: () => unknown): string | undefined {
   }
 }
 
-describe("parameter validation (spec §c constraints)", () => {
+describe("parameter validation", () => {
   it.each<[string, () => unknown, string | undefined]>([
     ["hub hub1", () => validateHub("hub1"), undefined],
     ["hub with every allowed char", () => validateHub("A_b`,.[]9"), undefined],

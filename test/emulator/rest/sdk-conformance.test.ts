@@ -156,7 +156,7 @@ describe("WebPubSubGroup", () => {
     const [a, b, c] = await setup("alice", "bob", "carol");
     const group = service.group("g");
     for (const k of [a, b]) await group.addConnection(k.connectionId);
-    // `excluded` is missing from the public option types but the generated client sends it (spec §c).
+    // `excluded` is missing from the public option types but the generated client sends it.
     await group.closeAllConnections(withExcluded([b.connectionId], { reason: "bye" }));
     await a.closed;
     expect(await service.connectionExists(a.connectionId)).toBe(false);

@@ -1,0 +1,46 @@
+/**
+ * The function app's service client reuses its connections to the service (keep-alive) and
+ * bounds them: counted at a TCP proxy in front of the real local service.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer, type ServiceServer } from "../../emulator/src/server";
+import { maxServiceConnections } from "../../shared/limits";
+import { TcpSwitch } from "../support/tcp-switch";
+import { connectionStringFor, makeDeps } from "./support/trigger-harness";
+
+let server: ServiceServer;
+let proxy: TcpSwitch;
+
+beforeAll(async () => {
+  server = await createServer({ port: 0 });
+  proxy = new TcpSwitch(server.port);
+  await proxy.listen();
+});
+afterAll(async () => {
+  await proxy.close();
+  await server.close();
+});
+
+describe("connections from the function app to the service", () => {
+  it("one connection carries many calls in a row", async () => {
+    const { service } = makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) });
+    const before = proxy.accepted;
+    for (let i = 0; i < 20; i++) await service.sendToUser("nobody", { n: i });
+    expect(proxy.accepted - before).toBe(1);
+  });
+
+  it("a burst opens at most maxServiceConnections connections, and every call succeeds", async () => {
+    const { service } = makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) });
+    const before = proxy.accepted;
+    const calls = maxServiceConnections * 3;
+    const results = await Promise.allSettled(Array.from({ length: calls }, (_, i) => service.sendToAll({ n: i })));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(calls);
+    const opened = proxy.accepted - before;
+    expect(opened).toBeGreaterThan(0);
+    expect(opened).toBeLessThanOrEqual(maxServiceConnections);
+    // The burst's connections are then reused: another burst opens none.
+    const again = proxy.accepted;
+    await Promise.all(Array.from({ length: opened }, (_, i) => service.sendToAll({ n: i })));
+    expect(proxy.accepted - again).toBe(0);
+  });
+});
