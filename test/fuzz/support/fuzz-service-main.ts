@@ -1,7 +1,8 @@
 /**
  * The local service in its own process for the hostile-input suite: small frame and body limits
  * (so oversized inputs are cheap to send) and an event handler for hub `fuzz` at argv[2], with no
- * retry delays (so failing handlers do not slow the run). Prints the URL and connection string,
+ * retry delays (so failing handlers do not slow the run), and a 2 s recovery window (so the
+ * reliable sessions the fuzzer cuts are gone soon after). Prints the URL and connection string,
  * and on SIGUSR2 its heap after a full collection.
  */
 import { createServer } from "../../../emulator/src/server";
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     accessKey: FUZZ_ACCESS_KEY,
     maxClientFrameBytes: FUZZ_MAX_FRAME_BYTES,
     maxRestBodyBytes: FUZZ_MAX_BODY_BYTES,
+    // Reliable sessions whose socket the fuzzer cut wait this long for recovery before they end.
+    recoveryWindowMs: 2000,
     upstream,
     logger: { info: () => {}, warn: () => {}, error: (message) => console.error(`[service] error: ${message}`) },
   });
