@@ -7,10 +7,10 @@ import { decideConnect } from "../shared/connect-policy";
 import { AppError, toErrorResponse } from "../shared/errors";
 import type { EventsConfig } from "../shared/events-config";
 import { maxMessageBytes } from "../shared/limits";
-import { createHubServices } from "../shared/hub-services";
 import type { RealtimeService } from "../shared/realtime-service";
 import { loadEventsConfig } from "./app-config";
 import { callService, defineRoute, guarded } from "./http-trigger";
+import { HubServiceClients } from "./hub-service-clients";
 import type { RouteDefinition } from "./route-table-types";
 import type { TriggerDeps } from "./trigger-deps";
 
@@ -18,14 +18,20 @@ import type { TriggerDeps } from "./trigger-deps";
 const chatEvents = new Set(["message", "chat"]);
 
 /**
- * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler. Point the
- * service's URL template here (`…/api/events/{hub}`; on Azure add `?code=<function key>`).
+ * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler. Point the service's URL
+ * template here (`…/api/events/{hub}`). The route is anonymous everywhere: the `ce-signature`
+ * HMAC of the access key is what proves a request comes from the service.
  */
 export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = loadEventsConfig(deps.config)): HttpHandler {
-  const serviceFor = createHubServices(deps.service);
+  const services = new HubServiceClients(deps.config.hub, deps.service, (hub) => deps.service.forHub(hub));
   return guarded("events", async (request, context) => {
     if (request.method === "OPTIONS" || request.method === "GET") return abuseProtection(request, events);
     const eventContext = readCloudEventContext(request.headers);
+    const routeHub = request.params.hub;
+    if (routeHub && routeHub.toLowerCase() !== eventContext.hub.toLowerCase()) {
+      throw new AppError("InvalidCloudEvent", "The ce-hub header does not name the hub in the URL.");
+    }
+    const service = services.get(eventContext.hub);
     // Before reading the body: an unsigned request costs nothing but its headers.
     if (!verifyConnectionIdSignature(request.headers.get("ce-signature"), events.accessKeys, eventContext.connectionId)) {
       throw new AppError("InvalidSignature");
@@ -33,7 +39,7 @@ export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = lo
     const body = await readCappedBody(request.body, request.headers.get("content-length"), maxMessageBytes);
     const event = parseCloudEvent(eventContext, request.headers.get("content-type"), body);
     if (event === undefined) return { status: 200 };
-    return handleEvent(event, deps, serviceFor(event.context.hub), context);
+    return handleEvent(event, deps, service, context);
   });
 }
 

@@ -3,12 +3,12 @@ import { readCappedBody } from "../shared/body-reader";
 import { relayPayload, relayTarget } from "../shared/chat-relay";
 import { verifyConnectionIdSignature } from "../shared/cloud-events-signature";
 import { AppError } from "../shared/errors";
-import { createHubServices } from "../shared/hub-services";
-import { maxMessageBytes } from "../shared/limits";
+import { maxCachedHubClients, maxMessageBytes } from "../shared/limits";
 import type { RealtimeService } from "../shared/realtime-service";
 import { chatRelayMethods, planSignalRChatRelay } from "../shared/signalr/signalr-chat-relay";
 import { completionContentType, encodeCompletion, type InvocationOutcome } from "../shared/signalr/signalr-completion";
 import { parseUpstreamEvent, readUpstreamContext, type UpstreamEvent } from "../shared/signalr/signalr-upstream-request";
+import { HubServiceClients } from "./hub-service-clients";
 import { callService, defineRoute, guarded } from "./http-trigger";
 import type { RouteDefinition } from "./route-table-types";
 import type { TriggerDeps } from "./trigger-deps";
@@ -22,7 +22,10 @@ type Invocation = Extract<UpstreamEvent, { kind: "invocation" }>;
  * the `X-ASRS-*` headers, as the extension does; the route parameters only make the URL readable.
  */
 export function createSignalRUpstreamHandler(deps: TriggerDeps): HttpHandler {
-  const serviceFor = createHubServices(deps.service);
+  const services = new HubServiceClients(deps.config.hub, deps.service, (hub) => deps.service.forHub(hub), maxCachedHubClients, {
+    code: "InvalidUpstreamRequest",
+    message: "The X-ASRS-Hub header is not a valid hub name.",
+  });
   const accessKeys = [deps.config.accessKey];
   return guarded("signalrUpstream", async (request, context) => {
     const upstream = readUpstreamContext(request.headers);
@@ -40,7 +43,7 @@ export function createSignalRUpstreamHandler(deps: TriggerDeps): HttpHandler {
         context.log(`signalr: ${upstream.connectionId} (user ${JSON.stringify(upstream.userId)}) left ${upstream.hub}: ${event.error ?? "no error"}`);
         return { status: 200 };
       case "invocation":
-        return answer(event, await invoke(event, deps, serviceFor(upstream.hub), context));
+        return answer(event, await invoke(event, deps, services.get(upstream.hub), context));
       default: {
         const _never: never = event;
         return _never;

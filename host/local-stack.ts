@@ -18,6 +18,7 @@ import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { createFunctionsHost, type FunctionsHost } from "./functions-host";
 import type { CorsSettings } from "./cors-policy";
 import type { HostLogger } from "./host-options";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../shared/listen-address";
 
 export interface LocalStackOptions {
   routes: readonly RouteDefinition[];
@@ -27,6 +28,11 @@ export interface LocalStackOptions {
   functionsPort?: number;
   /** @default 8080 (Web PubSub), 8888 (SignalR, as Microsoft's SignalR emulator) */
   emulatorPort?: number;
+  /**
+   * Interface both servers listen on. Anything but loopback needs an `accessKey` other than the
+   * default one (refused with a message saying how to set it). @default "127.0.0.1"
+   */
+  host?: string;
   /** Access key of the local service (and so of the connection string the functions use). @default DEFAULT_ACCESS_KEY */
   accessKey?: string;
   functionKeys?: readonly string[];
@@ -74,6 +80,11 @@ export class StackStartError extends Error {
   }
 }
 
+/** The stack was asked to listen beyond loopback with the default access key. */
+export class StackListenRefused extends Error {
+  override readonly name = "StackListenRefused";
+}
+
 function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
@@ -113,6 +124,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const emulatorPort = options.emulatorPort ?? (service === "signalr" ? 8888 : 8080);
   const functionsPort = options.functionsPort ?? 7071;
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
+  const refusal = listenRefusal(
+    options.host ?? DEFAULT_LISTEN_HOST,
+    accessKey === DEFAULT_ACCESS_KEY,
+    "an AccessKey in WebPubSubConnectionString (local.settings.json), e.g. Endpoint=http://localhost:8080;AccessKey=<key>;Version=1.0;",
+  );
+  if (refusal) throw new StackListenRefused(refusal);
 
   // The functions host listens first, so the service's event handler URL can name its real port.
   let host: FunctionsHost;
@@ -120,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     host = await createFunctionsHost({
       routes: options.routes,
       port: functionsPort,
+      ...(options.host === undefined ? {} : { host: options.host }),
       functionKeys: options.functionKeys ?? [],
       cors: options.cors ?? {},
       ...(options.hostLogger ? { logger: options.hostLogger } : {}),
@@ -144,6 +162,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const backplane = options.redisUrl ? new RedisBackplane({ url: options.redisUrl, ...(logger ? { logger } : {}) }) : undefined;
     server = await createService({
       port: emulatorPort,
+      ...(options.host === undefined ? {} : { host: options.host }),
       accessKey,
       service,
       ...(backplane ? { backplane } : {}),

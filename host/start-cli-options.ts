@@ -9,6 +9,7 @@ export const startCliOptions = {
   "function-key": { type: "string", multiple: true },
   settings: { type: "string" },
   events: { type: "boolean", default: false },
+  host: { type: "string" },
   verbose: { type: "boolean", default: false },
   nodes: { type: "string" },
   redis: { type: "string" },

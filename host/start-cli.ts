@@ -10,6 +10,7 @@
  *   --service webpubsub|signalr (default: the RealtimeService setting, else webpubsub)
  *   --nodes N (1-4): N nodes, each a process with its own service and function host on consecutive ports
  *   --redis [URL]: the service(s) share this Redis; without a URL a redis-server is started on a free port
+ *   --host ADDRESS (default 127.0.0.1): where the servers listen; off loopback needs an access key of your own
  *   LOCAL_STACK_NODES: set by the launcher of --nodes for each node it starts (the node directory)
  */
 import { existsSync } from "node:fs";
@@ -20,6 +21,7 @@ import { routes } from "../functions/routes";
 import { isLocalEndpoint, parseConnectionString } from "../shared/connection-string";
 import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { parseSignalRConnectionString } from "../shared/signalr/signalr-connection-string";
+import { isLoopbackHost } from "../shared/listen-address";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 import { backplaneLine, nodeDirectoryVariable, NodeClusterError, startNodeCluster, type NodeReadyMessage } from "./node-cluster";
@@ -27,7 +29,7 @@ import { maxLocalNodes, nodeDirectoryRoute, nodeOrigins, parseNodeDirectory, typ
 import { findRedisServer, startRedisServer, type RedisServerProcess } from "./redis-server-process";
 import { startCliOptions } from "./start-cli-options";
 
-const usage = `Usage: npm start -- [--service webpubsub|signalr] [--functions-port 7071] [--emulator-port 8080 (8888 for signalr)] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
+const usage = `Usage: npm start -- [--service webpubsub|signalr] [--functions-port 7071] [--emulator-port 8080 (8888 for signalr)] [--host 127.0.0.1] [--function-key KEY]... [--settings local.settings.json] [--events] [--verbose]
                     [--nodes N]          run N nodes (1-4) on consecutive ports, like pods behind a load balancer
                     [--redis [URL]]      link the nodes through Redis; without a URL a redis-server is started
 Environment: FUNCTIONS_PORT, EMULATOR_PORT, FUNCTION_KEYS (comma-separated).`;
@@ -240,6 +242,7 @@ async function runNode(values: CliValues, directory: NodeDirectory | undefined):
       service,
       functionsPort,
       emulatorPort,
+      ...(values.host ? { host: values.host } : {}),
       ...(target.useLocal && target.accessKey ? { accessKey: target.accessKey } : {}),
       ...(redis.url ? { redisUrl: redis.url } : {}),
       functionKeys,
@@ -278,6 +281,9 @@ async function runNode(values: CliValues, directory: NodeDirectory | undefined):
     process.send(ready);
     stopOnSignals(`node ${directory.self}`, close);
     return;
+  }
+  if (values.host && !isLoopbackHost(values.host) && functionKeys.length === 0) {
+    console.error(`[stack] warning: listening on ${values.host} without function keys: anyone who can reach this machine can call every trigger. Set --function-key KEY.`);
   }
   console.log(["Local stack is running.", ...lines].join("\n"));
   if (values.redis !== undefined) console.log(backplaneLine(redis.url, redis.started !== undefined));

@@ -33,6 +33,8 @@ export const errorCatalogue = {
   },
   InternalError: { status: 500, message: "The function failed unexpectedly." },
   InvalidSetting: { status: 500, message: "An app setting is not valid." },
+  ServiceRejectedInput: { status: 400, message: "Web PubSub refused a value of the request." },
+  ServiceNotFound: { status: 404, message: "Web PubSub has no such connection, user or group." },
   ServiceError: { status: 502, message: "Web PubSub refused the request." },
   ServiceUnreachable: { status: 502, message: "Web PubSub could not be reached." },
 } as const satisfies Record<string, { status: number; message: string }>;

@@ -15,10 +15,12 @@ import { emulatorCliOptions } from "./cli-options";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
 import { describeTemplates, signalrTemplatesFromCli } from "./signalr/upstream-cli";
 import { UpstreamTemplatesError } from "./signalr/upstream-templates";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
 const USAGE = `Usage: npm run emulator -- [--service webpubsub|signalr]  which managed service to speak (default webpubsub)
-                            [--port 8080 (8888 for signalr)] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
+                            [--port 8080 (8888 for signalr)] [--host 127.0.0.1] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
+                            [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
 ${UPSTREAM_USAGE}`;
@@ -53,6 +55,9 @@ async function main(): Promise<void> {
   const port = integer("port", values.port ?? env.WEBPUBSUB_EMULATOR_PORT);
   const maxClientFrameBytes = integer("max-client-frame-bytes", values["max-client-frame-bytes"]);
   const maxRestBodyBytes = integer("max-rest-body-bytes", values["max-rest-body-bytes"]);
+  const maxOutboundBytesPerConnection = integer("max-outbound-bytes", values["max-outbound-bytes"]);
+  const maxPendingInboundFrames = integer("max-pending-inbound-frames", values["max-pending-inbound-frames"]);
+  const maxPendingInboundBytes = integer("max-pending-inbound-bytes", values["max-pending-inbound-bytes"]);
   const host = values.host ?? env.WEBPUBSUB_EMULATOR_HOST;
   const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
   const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
@@ -87,6 +92,10 @@ async function main(): Promise<void> {
   const signalrTemplates = service === "signalr" ? await signalrTemplatesFromCli(values) : [];
   for (const line of [...upstream.summary, ...describeTemplates(signalrTemplates)]) logger.info(line);
 
+  // Checked here too, so the message names this CLI's own flag.
+  const refusal = listenRefusal(host || DEFAULT_LISTEN_HOST, !accessKey || accessKey === DEFAULT_ACCESS_KEY, "--access-key KEY (or WEBPUBSUB_EMULATOR_ACCESS_KEY)");
+  if (refusal) throw new InvalidOptionsError(refusal);
+
   let server: ServiceServer;
   try {
     server = await createServer({
@@ -99,6 +108,9 @@ async function main(): Promise<void> {
       ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
       ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
+      ...(maxOutboundBytesPerConnection === undefined ? {} : { maxOutboundBytesPerConnection }),
+      ...(maxPendingInboundFrames === undefined ? {} : { maxPendingInboundFrames }),
+      ...(maxPendingInboundBytes === undefined ? {} : { maxPendingInboundBytes }),
       meter,
       ...(backplane === undefined ? {} : { backplane }),
       ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),

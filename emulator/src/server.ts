@@ -107,6 +107,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
             ...connection,
             maxUnackedMessages: options.maxUnackedMessages,
             maxUnackedBytes: options.maxUnackedBytes,
+            maxOutboundBytes: options.maxOutboundBytesPerConnection,
           });
           wire(ws, session);
           node.lifecycle.open(session, ws, connection.groups);
@@ -123,7 +124,10 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   const wire = (ws: WebSocket, session: ClientSession): void => {
     const frames = new ClientFrameHandler(node, options, session, ws);
     ws.on("message", (data, isBinary) => frames.onFrame(data, isBinary));
-    ws.on("close", (code) => node.lifecycle.socketClosed(session, ws, code));
+    ws.on("close", (code) => {
+      frames.onClose();
+      node.lifecycle.socketClosed(session, ws, code);
+    });
   };
 
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

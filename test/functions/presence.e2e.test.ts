@@ -87,9 +87,9 @@ describe("group members, counts and online users", () => {
     expect(user).toMatchObject({ status: 400, body: { code: "InvalidUserId" } });
   });
 
-  it("a token the service did not issue is the service's 400, as a 502 ServiceError", async () => {
+  it("a token the service did not issue is the caller's input, so the service's 400 stays a 400 ServiceRejectedInput", async () => {
     const response = await members("room", "?continuationToken=abc%3D");
-    expect(response).toMatchObject({ status: 502, body: { code: "ServiceError", serviceStatus: 400, serviceCode: "InvalidContinuationToken" } });
+    expect(response).toMatchObject({ status: 400, body: { code: "ServiceRejectedInput", serviceStatus: 400, serviceCode: "InvalidContinuationToken" } });
   });
 
   it("an unreachable service is a 502 ServiceUnreachable", async () => {

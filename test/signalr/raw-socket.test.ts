@@ -150,7 +150,7 @@ describe("malformed handshakes get a handshake error, then a close", () => {
 
 describe("bounded by design", () => {
   it("closes a client that stops reading once its send buffer passes the limit; others keep receiving", async () => {
-    const server = await fixture.start({ signalr: { maxBufferedBytes: 64 * 1024 } });
+    const server = await fixture.start({ maxOutboundBytesPerConnection: 64 * 1024 });
     const reader = await fixture.connect(server, "chat");
     const stalled = await open(server, JSON_HANDSHAKE);
     (stalled.socket as unknown as { _socket: { pause(): void } })._socket.pause();

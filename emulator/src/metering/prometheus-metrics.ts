@@ -99,6 +99,12 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
   readonly backplaneErrors = new Counter({ name: "webpubsub_backplane_errors_total", help: "Errors of the backplane link.", registers: [this.registry] });
+  readonly connectionsOverLimit = new Counter({
+    name: "webpubsub_connections_closed_over_limit_total",
+    help: "Connections the service closed because they passed a per-connection limit.",
+    labelNames: ["hub", "limit"],
+    registers: [this.registry],
+  });
 
   /** The tally of one hub, created on first use; callers add to it directly. */
   hub(name: string): HubTally {

@@ -21,7 +21,12 @@ export interface SessionInit {
   maxUnackedBytes: number;
   /** Set by faces other than Web PubSub: they frame deliveries and own the socket's protocol. */
   adapter?: SessionAdapter;
+  /** Bytes the socket may hold unsent (its `bufferedAmount`) before this session is ended. */
+  maxOutboundBytes: number;
 }
+
+/** What became of one data message: sent, or the session must end because a limit was passed. */
+export type SendOutcome = "sent" | "reliableBufferFull" | "outboundLimit";
 
 /**
  * One logical client connection. On the reliable protocol it outlives its socket: groups,
@@ -43,6 +48,7 @@ export class ClientSession {
   /** Set once the session is gone for good; nothing is delivered after it. */
   ended = false;
   recoveryTimer: unknown;
+  readonly #maxOutboundBytes: number;
 
   constructor(init: SessionInit) {
     this.hub = init.hub;
@@ -54,6 +60,7 @@ export class ClientSession {
     this.connectionState = init.connectionState;
     this.adapter = init.adapter;
     this.outbox = init.protocol === "reliable" ? new ReliableOutbox(init.maxUnackedMessages, init.maxUnackedBytes) : undefined;
+    this.#maxOutboundBytes = init.maxOutboundBytes;
   }
 
   get upstreamConnection(): UpstreamConnection {
@@ -66,30 +73,40 @@ export class ClientSession {
     };
   }
 
-  /** Sends a data message; false when the reliable buffer overflowed (the caller must end the session). */
-  sendData(frames: OutboundFrames): boolean {
+  /**
+   * Sends a data message. A client that does not read lets its socket buffer grow; past
+   * `maxOutboundBytes` the message is not sent and the caller must end the session.
+   */
+  sendData(frames: OutboundFrames): SendOutcome {
     if (this.adapter) return this.adapter.sendData(frames);
     const socket = this.socket;
     switch (this.protocol) {
       case "raw":
+        if (this.#overLimit(frames.rawFrame.length)) return "outboundLimit";
         if (socket) writeFramed(socket, frames.rawFrame, frames.raw, frames.binary);
-        return true;
+        return "sent";
       case "json":
+        if (this.#overLimit(frames.jsonFrame.length)) return "outboundLimit";
         if (socket) writeFramed(socket, frames.jsonFrame, frames.json.json, false);
-        return true;
+        return "sent";
       case "reliable": {
         const outbox = this.outbox!;
         const sequenceId = outbox.nextSequenceId();
         const frame = reliableFrame(frames.json, sequenceId);
-        if (!outbox.keep(sequenceId, frame)) return false;
+        if (!outbox.keep(sequenceId, frame)) return "reliableBufferFull";
+        if (this.#overLimit(frame.length)) return "outboundLimit";
         socket?.send(frame, { binary: false });
-        return true;
+        return "sent";
       }
       default: {
         const _never: never = this.protocol;
         return _never;
       }
     }
+  }
+
+  #overLimit(frameBytes: number): boolean {
+    return this.socket !== null && this.socket.bufferedAmount + frameBytes > this.#maxOutboundBytes;
   }
 
   /** Acks, pongs and system messages: JSON protocols only, never buffered. */

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { OutboundData } from "../cluster/commands";
 import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 import { encodeDataFrame } from "../protocol/websocket-frame";
@@ -12,6 +13,7 @@ export class OutboundFrames {
   private rawWire: Buffer | undefined;
   private jsonWire: Buffer | undefined;
   private faceFrames: Map<symbol, unknown> | undefined;
+  private rawBinary: boolean | undefined;
 
   constructor(readonly message: OutboundData) {}
 
@@ -26,8 +28,13 @@ export class OutboundFrames {
     return this.dataFrame;
   }
 
+  /**
+   * Whether raw clients get a binary frame: binary data, and text whose bytes are not UTF-8 (an
+   * event handler's reply, say), which in a text frame would make the client fail the connection.
+   */
   get binary(): boolean {
-    return this.message.dataType === "binary";
+    this.rawBinary ??= this.message.dataType === "binary" || !isUtf8(this.raw);
+    return this.rawBinary;
   }
 
   /** The raw payload as a whole WebSocket frame, framed once for every raw recipient. */

@@ -3,7 +3,7 @@ import type { ClusterAnswer, ClusterCommand, ClusterQuery, CloseTarget, Delivery
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ResolvedServiceOptions } from "../options";
 import type { ServiceApi } from "../service-api";
-import type { ClientSession } from "./client-session";
+import type { ClientSession, SendOutcome } from "./client-session";
 import { DeliveryFilterCache, type SessionPredicate } from "./delivery-filter-cache";
 import { HubRegistry, type HubConnections } from "./hub-registry";
 import { OutboundFrames } from "./outbound-frames";
@@ -195,11 +195,12 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
   private deliver(local: HubConnections, target: DeliveryTarget, message: OutboundData): void {
     if (message.expiresAt !== undefined && this.options.clock.now() > message.expiresAt) return;
     const frames = new OutboundFrames(message);
-    let overflowed: ClientSession[] | undefined;
+    let overflowed: Array<{ session: ClientSession; outcome: Exclude<SendOutcome, "sent"> }> | undefined;
     const send = (session: ClientSession): void => {
       if (session.ended) return;
-      if (session.sendData(frames)) this.meter.outboundMessage(local.hub, "client", frames.payloadBytes);
-      else (overflowed ??= []).push(session);
+      const outcome = session.sendData(frames);
+      if (outcome === "sent") this.meter.outboundMessage(local.hub, "client", frames.payloadBytes);
+      else (overflowed ??= []).push({ session, outcome });
     };
     if (target.kind === "connection") {
       const session = local.connections.get(target.connectionId);
@@ -216,9 +217,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
         }
       }
     }
-    for (const session of overflowed ?? []) {
-      this.lifecycle.end(session, "The reliable message buffer is full.", { notifyClient: true, closeCode: 1008 });
-    }
+    for (const { session, outcome } of overflowed ?? []) this.lifecycle.endOverLimit(session, outcome);
   }
 
   private closeTargets(local: HubConnections, target: CloseTarget): ClientSession[] {

@@ -1,3 +1,4 @@
+import type { SendOutcome } from "./client-session";
 import type { OutboundFrames } from "./outbound-frames";
 
 /**
@@ -6,8 +7,8 @@ import type { OutboundFrames } from "./outbound-frames";
  * The core keeps membership, delivery and metering; the adapter owns the wire and its upstream.
  */
 export interface SessionAdapter {
-  /** Writes one data message in the face's framing; false when the session must end (a full buffer). */
-  sendData(frames: OutboundFrames): boolean;
+  /** Writes one data message in the face's framing; anything but "sent" means the session must end past a limit. */
+  sendData(frames: OutboundFrames): SendOutcome;
   /** The session joined its hub: tell the face's upstream. */
   opened(): void;
   /** The session ends while its socket is open: say why in the face's protocol when `notifyClient`, and close the socket. */

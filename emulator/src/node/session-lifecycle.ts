@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import type { ConnectionLimit } from "../metering/service-meter";
 import { createReconnectionToken } from "../auth/reconnection-token";
 import type { ResolvedServiceOptions } from "../options";
 import type { ClientSession } from "./client-session";
@@ -12,6 +13,12 @@ export function closeReason(reason: string): string {
   const bytes = Buffer.from(reason, "utf8");
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
 }
+
+const LIMIT_REASONS = {
+  reliableBufferFull: "The reliable message buffer is full.",
+  outboundLimit: "The client is not reading its messages fast enough.",
+  inboundLimit: "Too many messages are waiting for the event handler.",
+} as const;
 
 export interface EndOptions {
   /** Send `disconnected` and close the socket (service-initiated end). */
@@ -55,7 +62,9 @@ export class SessionLifecycle {
     session.recoveryTimer = undefined;
     const previous = session.socket;
     session.socket = socket;
-    previous?.terminate();
+    // A socket still open loses its session to the recovering one; it is told why, and 1008 keeps
+    // it from recovering straight back.
+    previous?.close(1008, "The connection was recovered on another socket.");
     this.sendConnected(session);
     for (const frame of session.outbox?.unacked() ?? []) socket.send(frame, { binary: false });
   }
@@ -94,13 +103,28 @@ export class SessionLifecycle {
     else this.options.upstream.disconnected(session.upstreamConnection, reason);
   }
 
+  /**
+   * Ends a session that passed one of its limits: close code 1008 (a reliable client must not
+   * try to recover), a reason that names the limit, and one count in `/metrics`.
+   */
+  endOverLimit(session: ClientSession, limit: ConnectionLimit): void {
+    if (session.ended) return;
+    this.options.meter.connectionOverLimit(session.hub, limit);
+    this.end(session, LIMIT_REASONS[limit], { notifyClient: true, closeCode: 1008 });
+  }
+
   private sendConnected(session: ClientSession): void {
     session.sendControl({
       kind: "connected",
       userId: session.userId,
       connectionId: session.connectionId,
-      ...(session.protocol === "reliable" ? { reconnectionToken: createReconnectionToken(session.connectionId, this.options.accessKey) } : {}),
+      ...(session.protocol === "reliable" ? { reconnectionToken: this.reconnectionToken(session) } : {}),
     });
+  }
+
+  private reconnectionToken(session: ClientSession): string {
+    const expiresAt = Math.floor(this.options.clock.now() / 1000) + this.options.reconnectionTokenLifetimeSeconds;
+    return createReconnectionToken(session.connectionId, this.options.accessKey, expiresAt);
   }
 
   /** Ends every session (server shutdown). */

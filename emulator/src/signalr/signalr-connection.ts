@@ -1,5 +1,5 @@
 import type { RawData, WebSocket } from "ws";
-import { ClientSession } from "../node/client-session";
+import { ClientSession, type SendOutcome } from "../node/client-session";
 import type { OutboundFrames } from "../node/outbound-frames";
 import type { SessionAdapter } from "../node/session-adapter";
 import type { ServiceNode } from "../node/service-node";
@@ -22,7 +22,6 @@ const MAX_HANDSHAKE_BYTES = 64 * 1024;
 /** WebSocket close codes this face uses. */
 const NORMAL_CLOSURE = 1000;
 const INVALID_PAYLOAD = 1007;
-const POLICY_VIOLATION = 1008;
 const INTERNAL_ERROR = 1011;
 
 export interface SignalRConnectionDeps {
@@ -56,7 +55,6 @@ export class SignalRConnection implements SessionAdapter {
   private allowReconnect = true;
   private done = false;
   /** The send buffer passed its limit: deliveries are dropped until the connection is closed. */
-  private stalled = false;
 
   constructor(
     private readonly deps: SignalRConnectionDeps,
@@ -85,21 +83,22 @@ export class SignalRConnection implements SessionAdapter {
 
   // --- SessionAdapter -----------------------------------------------------------------------
 
-  sendData(frames: OutboundFrames): boolean {
+  sendData(frames: OutboundFrames): SendOutcome {
     const target = frames.message.invocationTarget;
-    if (target === undefined || this.socket.readyState !== this.socket.OPEN || this.stalled) return true;
-    if (this.socket.bufferedAmount > this.deps.settings.maxBufferedBytes) {
-      // A client that does not read: drop the message and end the connection once this fan-out is over.
-      this.stalled = true;
-      setImmediate(() => this.closeWithError(`The client is not reading: more than ${this.deps.settings.maxBufferedBytes} bytes wait to be sent.`, POLICY_VIOLATION, true));
-      return true;
+    if (target === undefined || this.socket.readyState !== this.socket.OPEN || this.done) return "sent";
+    if (this.socket.bufferedAmount > this.deps.options.maxOutboundBytesPerConnection) {
+      // A client that does not read: the message is dropped for it, and the core ends the session
+      // once this fan-out is over (a Close that allows reconnecting, 1008, counted in /metrics).
+      this.allowReconnect = true;
+      this.done = true;
+      return "outboundLimit";
     }
     if (this.protocol === "messagepack") {
       this.socket.send(frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data)), { binary: true });
     } else {
       this.socket.send(frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data)), { binary: false });
     }
-    return true;
+    return "sent";
   }
 
   opened(): void {
@@ -170,6 +169,7 @@ export class SignalRConnection implements SessionAdapter {
       protocol: "raw",
       roles: [],
       maxUnackedMessages: options.maxUnackedMessages,
+      maxOutboundBytes: options.maxOutboundBytesPerConnection,
       maxUnackedBytes: options.maxUnackedBytes,
       adapter: this,
     });

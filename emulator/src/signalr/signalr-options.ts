@@ -15,8 +15,6 @@ export interface SignalROptions {
   maxPendingConnections?: number;
   /** Client invocations of one connection waiting for the upstream; past it they get an error Completion. @default 32 */
   maxInvocationsInFlight?: number;
-  /** Bytes waiting in a socket's send buffer past which the client counts as not reading: the connection is closed. @default 16_777_216 */
-  maxBufferedBytes?: number;
   /** Upstream URL templates, first match wins (settings file `UpstreamSettings.Templates`). @default [] */
   upstream?: readonly UpstreamTemplate[];
   /** Upstream request timeout. @default 30_000 */
@@ -46,7 +44,6 @@ export function resolveSignalROptions(options: SignalROptions = {}): ResolvedSig
     connectionTokenLifetimeMs: positive("connectionTokenLifetimeMs", options.connectionTokenLifetimeMs ?? 30_000),
     maxPendingConnections: positive("maxPendingConnections", options.maxPendingConnections ?? 10_000),
     maxInvocationsInFlight: positive("maxInvocationsInFlight", options.maxInvocationsInFlight ?? 32),
-    maxBufferedBytes: positive("maxBufferedBytes", options.maxBufferedBytes ?? 16 * 1024 * 1024),
     upstream: Object.freeze([...upstream]),
     upstreamTimeoutMs: positive("upstreamTimeoutMs", options.upstreamTimeoutMs ?? 30_000),
     maxUpstreamResponseBytes: positive("maxUpstreamResponseBytes", options.maxUpstreamResponseBytes ?? 16 * 1024 * 1024),
