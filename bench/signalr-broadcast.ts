@@ -26,10 +26,17 @@ const MESSAGEPACK_PING = Buffer.from([0x02, 0x91, 0x06]);
 type Face = "webpubsub-json" | "webpubsub-raw" | "signalr-json" | "signalr-messagepack";
 
 function startChild(service: "webpubsub" | "signalr"): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(__dirname, "signalr-bench-child.ts"), [service], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(join(__dirname, "signalr-bench-child.ts"), [service], { execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
-    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.port }));
+    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.kind === "ready" ? reply.port : 0 }));
     child.once("exit", (code) => reject(new Error(`bench child exited with ${code}`)));
+  });
+}
+
+function cpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once("message", (reply: SignalRBenchReply) => resolve(reply.kind === "cpu" ? reply.micros : NaN));
+    child.send({ kind: "cpu" });
   });
 }
 
@@ -155,6 +162,7 @@ async function runFace(face: Face, clients: number, messages: number) {
   await warmedUp;
   receivers.publishedAt = [NaN];
   const finished = receivers.expect(clients * messages);
+  const cpuBefore = await cpuMicros(child);
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < messages; i++) {
@@ -168,15 +176,17 @@ async function runFace(face: Face, clients: number, messages: number) {
   await finished;
   clearInterval(progress);
   const elapsed = performance.now() - started;
+  const cpuAfter = await cpuMicros(child);
   const sorted = receivers.latencies.sort((a, b) => a - b);
   receivers.closeAll();
-  child.kill();
+  child.disconnect(); // the child exits on its own (and writes its CPU profile when BENCH_CPU_PROF names a folder)
   const result = {
     clients,
     messages,
     deliveries: receivers.received,
     seconds: Number((elapsed / 1000).toFixed(3)),
     deliveriesPerSecond: Math.round(receivers.received / (elapsed / 1000)),
+    serviceCpuMicrosPerDelivery: Number(((cpuAfter - cpuBefore) / receivers.received).toFixed(2)),
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) },
   };
   console.log(`${face}: ${JSON.stringify(result)}`);
@@ -191,15 +201,19 @@ async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
   const faces = (["webpubsub-json", "signalr-json", "signalr-messagepack", "webpubsub-raw"] as Face[]).filter((f) => !only || f === only || f === "webpubsub-json");
   const best: Partial<Record<Face, Awaited<ReturnType<typeof runFace>>>> = {};
+  const cpuBest: Partial<Record<Face, number>> = {};
   for (let round = 0; round < rounds; round++) {
     // Raw Web PubSub clients are a reference only: one round.
     for (const face of faces.filter((f) => round === 0 || f !== "webpubsub-raw")) {
       const result = await runFace(face, clients, messages);
       if (!best[face] || result.deliveriesPerSecond > best[face].deliveriesPerSecond) best[face] = result;
+      cpuBest[face] = Math.min(cpuBest[face] ?? Infinity, result.serviceCpuMicrosPerDelivery);
     }
   }
   const peer = best["webpubsub-json"]!.deliveriesPerSecond;
   const ratio = (face: Face) => Number((best[face]!.deliveriesPerSecond / peer).toFixed(3));
+  // Service CPU per delivery, the lowest of the rounds: the peer's over the face's, so above 1 means cheaper than the peer.
+  const cpuRatio = (face: Face) => Number((cpuBest["webpubsub-json"]! / cpuBest[face]!).toFixed(3));
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -210,8 +224,11 @@ async function main(): Promise<void> {
     peer: "webpubsub-json",
     [`broadcast-${clients}`]: best,
     ratioToWebPubSubJson: Object.fromEntries(faces.filter((f) => f !== "webpubsub-json").map((f) => [f, ratio(f)])),
+    serviceCpuMicrosPerDelivery: cpuBest,
+    cpuEfficiencyRatioToWebPubSubJson: Object.fromEntries(faces.filter((f) => f !== "webpubsub-json").map((f) => [f, cpuRatio(f)])),
   };
   console.log(`ratios to the Web PubSub face (json subprotocol): ${JSON.stringify(results.ratioToWebPubSubJson)}`);
+  console.log(`service CPU efficiency (peer µs per delivery / face's): ${JSON.stringify(results.cpuEfficiencyRatioToWebPubSubJson)}`);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, "signalr-broadcast.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`wrote ${join(RESULTS, "signalr-broadcast.json")}`);
