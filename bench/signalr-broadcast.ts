@@ -4,8 +4,9 @@
  * envelope per message) and, for reference, raw Web PubSub clients; SignalR with JSON and with
  * MessagePack clients. Each service runs alone in a child process; receivers are raw `ws`
  * sockets in this process for every face, REST calls are plain `fetch` for every face, with the
- * same number in flight. Two rounds alternate the faces and the best round of each is kept (the
- * raw reference runs once). `--quick`: 200 clients, 20 messages, one round.
+ * same number in flight. All faces stay connected for the whole run and take turns for five
+ * rounds of 50 messages; the file keeps each face's best round, every round's ratios and their
+ * median, and the service's CPU time per delivery. `--quick`: 200 clients, 20 messages, one round.
  * Run: `npx tsx bench/signalr-broadcast.ts [--quick]` → bench/results/signalr-broadcast.json.
  */
 import { fork, type ChildProcess } from "node:child_process";
@@ -26,10 +27,17 @@ const MESSAGEPACK_PING = Buffer.from([0x02, 0x91, 0x06]);
 type Face = "webpubsub-json" | "webpubsub-raw" | "signalr-json" | "signalr-messagepack";
 
 function startChild(service: "webpubsub" | "signalr"): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(__dirname, "signalr-bench-child.ts"), [service], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const child = fork(join(__dirname, "signalr-bench-child.ts"), [service], { execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   return new Promise((resolve, reject) => {
-    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.port }));
+    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.kind === "ready" ? reply.port : 0 }));
     child.once("exit", (code) => reject(new Error(`bench child exited with ${code}`)));
+  });
+}
+
+function cpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once("message", (reply: SignalRBenchReply) => resolve(reply.kind === "cpu" ? reply.micros : NaN));
+    child.send({ kind: "cpu" });
   });
 }
 
@@ -58,6 +66,8 @@ function isData(face: Face, data: Buffer, isBinary: boolean): boolean {
 /** Raw sockets counting data frames; each socket's n-th data frame is message n, so latency needs no parsing. */
 class Receivers {
   readonly sockets: WebSocket[] = [];
+  /** Data frames each socket has seen in the current measurement, minus one. */
+  private readonly seen: number[] = [];
   received = 0;
   latencies: number[] = [];
   publishedAt: number[] = [];
@@ -75,7 +85,8 @@ class Receivers {
             // No UTF-8 check on the receivers: text frames (JSON faces) would pay for it and binary ones
             // (MessagePack) not, and the benchmark is about the service.
             const ws = new WebSocket(target.url, target.protocol, { perMessageDeflate: false, skipUTF8Validation: true, ...(target.headers ? { headers: target.headers } : {}) });
-            let seen = -1;
+            const slot = this.seen.length;
+            this.seen.push(-1);
             ws.on("open", () => {
               if (target.handshake) ws.send(target.handshake);
               resolve();
@@ -88,7 +99,7 @@ class Receivers {
                 else if (this.face === "signalr-messagepack" && data.equals(MESSAGEPACK_PING)) ws.send(MESSAGEPACK_PING, { binary: true });
                 return;
               }
-              seen += 1;
+              const seen = (this.seen[slot] += 1);
               const sentAt = this.publishedAt[seen];
               if (sentAt !== undefined) this.latencies.push(performance.now() - sentAt);
               this.received += 1;
@@ -102,6 +113,7 @@ class Receivers {
   }
 
   expect(total: number): Promise<void> {
+    this.seen.fill(-1);
     this.received = 0;
     this.latencies = [];
     this.expected = total;
@@ -122,7 +134,15 @@ function percentile(sorted: number[], p: number): number {
   return sorted.length ? Number(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!.toFixed(2)) : 0;
 }
 
-async function runFace(face: Face, clients: number, messages: number) {
+interface OpenFace {
+  face: Face;
+  child: ChildProcess;
+  receivers: Receivers;
+  publish(id: number): Promise<void>;
+}
+
+/** Starts the face's service and connects its clients; the first broadcast warms it up. */
+async function openFace(face: Face, clients: number): Promise<OpenFace> {
   const signalr = face.startsWith("signalr");
   const { child, port } = await startChild(signalr ? "signalr" : "webpubsub");
   const base = `http://127.0.0.1:${port}`;
@@ -153,13 +173,19 @@ async function runFace(face: Face, clients: number, messages: number) {
   receivers.publishedAt = [];
   await publish(-1);
   await warmedUp;
-  receivers.publishedAt = [NaN];
+  return { face, child, receivers, publish };
+}
+
+/** One measurement: `messages` REST broadcasts, the deliveries counted at the receivers. */
+async function measure({ face, child, receivers, publish }: OpenFace, clients: number, messages: number) {
+  receivers.publishedAt = [];
   const finished = receivers.expect(clients * messages);
+  const cpuBefore = await cpuMicros(child);
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   for (let i = 0; i < messages; i++) {
     if (inFlight.size >= Math.max(1, Math.floor(IN_FLIGHT_DELIVERIES / clients))) await Promise.race(inFlight);
-    receivers.publishedAt[i + 1] = performance.now();
+    receivers.publishedAt[i] = performance.now();
     const call: Promise<void> = publish(i).then(() => void inFlight.delete(call));
     inFlight.add(call);
   }
@@ -168,15 +194,15 @@ async function runFace(face: Face, clients: number, messages: number) {
   await finished;
   clearInterval(progress);
   const elapsed = performance.now() - started;
+  const cpuAfter = await cpuMicros(child);
   const sorted = receivers.latencies.sort((a, b) => a - b);
-  receivers.closeAll();
-  child.kill();
   const result = {
     clients,
     messages,
     deliveries: receivers.received,
     seconds: Number((elapsed / 1000).toFixed(3)),
     deliveriesPerSecond: Math.round(receivers.received / (elapsed / 1000)),
+    serviceCpuMicrosPerDelivery: Number(((cpuAfter - cpuBefore) / receivers.received).toFixed(2)),
     latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99) },
   };
   console.log(`${face}: ${JSON.stringify(result)}`);
@@ -186,20 +212,38 @@ async function runFace(face: Face, clients: number, messages: number) {
 async function main(): Promise<void> {
   const quick = process.argv.includes("--quick");
   const clients = quick ? 200 : 1000;
-  const messages = Number(process.argv.find((a) => a.startsWith("--messages="))?.slice("--messages=".length) ?? (quick ? 20 : 80));
-  const rounds = quick ? 1 : 2;
+  const messages = Number(process.argv.find((a) => a.startsWith("--messages="))?.slice("--messages=".length) ?? (quick ? 20 : 50));
+  const rounds = quick ? 1 : 5;
   const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length);
   const faces = (["webpubsub-json", "signalr-json", "signalr-messagepack", "webpubsub-raw"] as Face[]).filter((f) => !only || f === only || f === "webpubsub-json");
-  const best: Partial<Record<Face, Awaited<ReturnType<typeof runFace>>>> = {};
+  // Every face's service and clients stay up for the whole run; rounds then take turns, so load
+  // from elsewhere on the machine falls on all faces alike.
+  const open: OpenFace[] = [];
+  for (const face of faces) open.push(await openFace(face, clients));
+  const best: Partial<Record<Face, Awaited<ReturnType<typeof measure>>>> = {};
+  const cpuBest: Partial<Record<Face, number>> = {};
+  const roundRatios: Array<Partial<Record<Face, number>>> = [];
   for (let round = 0; round < rounds; round++) {
-    // Raw Web PubSub clients are a reference only: one round.
-    for (const face of faces.filter((f) => round === 0 || f !== "webpubsub-raw")) {
-      const result = await runFace(face, clients, messages);
+    const rates: Partial<Record<Face, number>> = {};
+    for (const opened of open) {
+      const result = await measure(opened, clients, messages);
+      const face = opened.face;
+      rates[face] = result.deliveriesPerSecond;
       if (!best[face] || result.deliveriesPerSecond > best[face].deliveriesPerSecond) best[face] = result;
+      cpuBest[face] = Math.min(cpuBest[face] ?? Infinity, result.serviceCpuMicrosPerDelivery);
     }
+    roundRatios.push(Object.fromEntries(faces.filter((f) => f !== "webpubsub-json").map((f) => [f, Number((rates[f]! / rates["webpubsub-json"]!).toFixed(3))])));
   }
+  for (const opened of open) {
+    opened.receivers.closeAll();
+    opened.child.disconnect(); // the child exits on its own (and writes its CPU profile when BENCH_CPU_PROF names a folder)
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const medianRoundRatio = Object.fromEntries(faces.filter((f) => f !== "webpubsub-json").map((f) => [f, median(roundRatios.map((r) => r[f]!))]));
   const peer = best["webpubsub-json"]!.deliveriesPerSecond;
   const ratio = (face: Face) => Number((best[face]!.deliveriesPerSecond / peer).toFixed(3));
+  // Service CPU per delivery, the lowest of the rounds: the peer's over the face's, so above 1 means cheaper than the peer.
+  const cpuRatio = (face: Face) => Number((cpuBest["webpubsub-json"]! / cpuBest[face]!).toFixed(3));
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -209,9 +253,15 @@ async function main(): Promise<void> {
     rounds,
     peer: "webpubsub-json",
     [`broadcast-${clients}`]: best,
+    roundRatios,
+    medianRoundRatioToWebPubSubJson: medianRoundRatio,
     ratioToWebPubSubJson: Object.fromEntries(faces.filter((f) => f !== "webpubsub-json").map((f) => [f, ratio(f)])),
+    serviceCpuMicrosPerDelivery: cpuBest,
+    cpuEfficiencyRatioToWebPubSubJson: Object.fromEntries(faces.filter((f) => f !== "webpubsub-json").map((f) => [f, cpuRatio(f)])),
   };
-  console.log(`ratios to the Web PubSub face (json subprotocol): ${JSON.stringify(results.ratioToWebPubSubJson)}`);
+  console.log(`best-round ratios to the Web PubSub face (json subprotocol): ${JSON.stringify(results.ratioToWebPubSubJson)}`);
+  console.log(`median of the rounds' ratios: ${JSON.stringify(medianRoundRatio)}`);
+  console.log(`service CPU efficiency (peer µs per delivery / face's): ${JSON.stringify(results.cpuEfficiencyRatioToWebPubSubJson)}`);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, "signalr-broadcast.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`wrote ${join(RESULTS, "signalr-broadcast.json")}`);
