@@ -35,11 +35,13 @@ async function connect(page: Page): Promise<string> {
   return (await page.locator("#connection-id").textContent()) ?? "";
 }
 
-async function send(page: Page, kind: string, target: string, dataType: string, text: string): Promise<void> {
+async function send(page: Page, kind: string, target: string, dataType: string, text: string, stampSender = false): Promise<void> {
   await page.getByLabel("Send to", { exact: true }).selectOption(kind);
   if (kind !== "everyone") await page.getByLabel("User id or group", { exact: true }).fill(target);
   await page.getByLabel("Data type", { exact: true }).selectOption(dataType);
   await page.getByLabel("Message", { exact: true }).fill(text);
+  // Most tests check the data as sent; the sender stamp (the page's default) has its own test.
+  await page.getByLabel("Tell recipients who sent it and through which node").setChecked(stampSender);
   await page.getByRole("button", { name: "Send", exact: true }).click();
 }
 
@@ -122,6 +124,15 @@ describe.skipIf(!chromiumPath)("web test client in chromium, app on Azure Signal
     await waitForMessages(alice, 1);
     await waitForMessages(bob, 4);
     expect(await messages(alice)).toEqual([{ sender: "server", type: "text", data: "to all" }]);
+  });
+
+  it("with the sender stamp (the page's default) the recipient sees who sent the message and through which host", async () => {
+    await send(alice, "user", "bob", "text", "stamped hello", true);
+    await waitForMessages(bob, 5);
+    const stamped = (await messages(bob))[4]!;
+    expect(stamped.type).toBe("text");
+    expect(stamped.data).toBe("stamped hello");
+    expect(stamped.sender).toMatch(/^alice via (localhost|127\.0\.0\.1):\d+$/);
   });
 
   it("shows the local service's usage, found from the SignalR socket's origin", async () => {
