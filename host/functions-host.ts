@@ -12,7 +12,7 @@ import { decideCors, preflightHeaders } from "./cors-policy";
 import { isValidFunctionKey, presentedFunctionKey } from "./function-keys";
 import { writeHostError } from "./host-errors";
 import { resolveHostOptions, type FunctionsHostOptions, type HostLogger, type ResolvedHostOptions } from "./host-options";
-import { readRequestBody } from "./request-body";
+import { lingerAfterRefusal, readRequestBody } from "./request-body";
 import { plainJsonResponse, toHttpResponse, writeFunctionResponse, writePlainResponse } from "./response-writer";
 import { compileRouteTemplate, type CompiledRoute } from "./route-template";
 import { isLoopbackHost } from "../shared/listen-address";
@@ -105,7 +105,10 @@ function createRequestListener(options: ResolvedHostOptions, served: ServedRoute
     }
 
     const body = await readRequestBody(req, options.maxRequestBodyBytes);
-    if (body.kind === "too-large") return writeHostError(res, "RequestTooLarge", { ...corsHeaders, connection: "close" });
+    if (body.kind === "too-large") {
+      lingerAfterRefusal(req, res);
+      return writeHostError(res, "RequestTooLarge", corsHeaders);
+    }
 
     const authority = req.headers.host ?? `localhost:${req.socket.localPort ?? options.port}`;
     const request = new HttpRequest({
