@@ -6,6 +6,7 @@ import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createServer, type ServiceServer } from "../../emulator/src/server";
 import { maxServiceConnections } from "../../shared/limits";
+import { createServiceClient } from "../../shared/service-client";
 import { TcpSwitch } from "../support/tcp-switch";
 import { connectionStringFor, makeDeps } from "./support/trigger-harness";
 
@@ -46,7 +47,7 @@ describe("connections from the function app to the service", () => {
   });
 
   it("every connection to the service is opened with Nagle's algorithm off", async () => {
-    const { service } = makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) });
+    const service = createServiceClient(makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) }).config);
     const opened = vi.spyOn(http.Agent.prototype, "createConnection");
     try {
       await Promise.all(Array.from({ length: 4 }, (_, i) => service.sendToUser("nobody", { n: i })));
