@@ -1,7 +1,7 @@
 import type { AppConfig, SettingsRecord } from "../shared/config";
 import { parseConfig } from "../shared/config";
 import { parseEventsConfig, type EventsConfig } from "../shared/events-config";
-import { createServiceClient } from "../shared/service-client";
+import { createRealtimeService } from "../shared/realtime-service-factory";
 import type { TriggerDeps } from "./trigger-deps";
 
 let deps: TriggerDeps | undefined;
@@ -20,11 +20,11 @@ export function loadAppConfig(): AppConfig {
   return appDeps().config;
 }
 
-/** Config plus the service client every trigger shares. */
+/** Config plus the realtime service (Web PubSub or SignalR) every trigger shares. */
 export function appDeps(): TriggerDeps {
   if (!deps) {
     const config = parseConfig(appSettings());
-    deps = Object.freeze({ config, service: createServiceClient(config) });
+    deps = Object.freeze({ config, service: createRealtimeService(config) });
   }
   return deps;
 }

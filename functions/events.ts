@@ -1,16 +1,16 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
-import type { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { readCappedBody } from "../shared/body-reader";
-import { planChatRelay } from "../shared/chat-relay";
+import { planChatRelay, relayPayload, relayTarget } from "../shared/chat-relay";
 import { parseCloudEvent, readCloudEventContext, type CloudEvent } from "../shared/cloud-events-request";
 import { verifyConnectionIdSignature } from "../shared/cloud-events-signature";
 import { decideConnect } from "../shared/connect-policy";
 import { AppError, toErrorResponse } from "../shared/errors";
 import type { EventsConfig } from "../shared/events-config";
 import { maxMessageBytes } from "../shared/limits";
-import { createServiceClient } from "../shared/service-client";
+import type { RealtimeService } from "../shared/realtime-service";
 import { loadEventsConfig } from "./app-config";
 import { callService, defineRoute, guarded } from "./http-trigger";
+import { HubServiceClients } from "./hub-service-clients";
 import type { RouteDefinition } from "./route-table-types";
 import type { TriggerDeps } from "./trigger-deps";
 
@@ -18,22 +18,20 @@ import type { TriggerDeps } from "./trigger-deps";
 const chatEvents = new Set(["message", "chat"]);
 
 /**
- * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler. Point the
- * service's URL template here (`…/api/events/{hub}`; on Azure add `?code=<function key>`).
+ * `OPTIONS|GET|POST /api/events/{hub?}`: the Web PubSub event handler. Point the service's URL
+ * template here (`…/api/events/{hub}`). The route is anonymous everywhere: the `ce-signature`
+ * HMAC of the access key is what proves a request comes from the service.
  */
 export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = loadEventsConfig(deps.config)): HttpHandler {
-  const services = new Map<string, WebPubSubServiceClient>([[deps.config.hub.toLowerCase(), deps.service]]);
-  const serviceFor = (hub: string): WebPubSubServiceClient => {
-    let service = services.get(hub.toLowerCase());
-    if (!service) {
-      service = createServiceClient({ ...deps.config, hub });
-      services.set(hub.toLowerCase(), service);
-    }
-    return service;
-  };
+  const services = new HubServiceClients(deps.config.hub, deps.service, (hub) => deps.service.forHub(hub));
   return guarded("events", async (request, context) => {
     if (request.method === "OPTIONS" || request.method === "GET") return abuseProtection(request, events);
     const eventContext = readCloudEventContext(request.headers);
+    const routeHub = request.params.hub;
+    if (routeHub && routeHub.toLowerCase() !== eventContext.hub.toLowerCase()) {
+      throw new AppError("InvalidCloudEvent", "The ce-hub header does not name the hub in the URL.");
+    }
+    const service = services.get(eventContext.hub);
     // Before reading the body: an unsigned request costs nothing but its headers.
     if (!verifyConnectionIdSignature(request.headers.get("ce-signature"), events.accessKeys, eventContext.connectionId)) {
       throw new AppError("InvalidSignature");
@@ -41,7 +39,7 @@ export function createEventsHandler(deps: TriggerDeps, events: EventsConfig = lo
     const body = await readCappedBody(request.body, request.headers.get("content-length"), maxMessageBytes);
     const event = parseCloudEvent(eventContext, request.headers.get("content-type"), body);
     if (event === undefined) return { status: 200 };
-    return handleEvent(event, deps, serviceFor(event.context.hub), context);
+    return handleEvent(event, deps, service, context);
   });
 }
 
@@ -53,7 +51,7 @@ function abuseProtection(request: HttpRequest, events: EventsConfig): HttpRespon
   return { status: 200, headers: { "WebHook-Allowed-Origin": events.allowedOrigins.join(", ") } };
 }
 
-async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: WebPubSubServiceClient, context: InvocationContext): Promise<HttpResponseInit> {
+async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: RealtimeService, context: InvocationContext): Promise<HttpResponseInit> {
   const { hub, connectionId, userId } = event.context;
   switch (event.kind) {
     case "connect": {
@@ -83,7 +81,7 @@ async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: WebPub
 async function handleUserEvent(
   event: Extract<CloudEvent, { kind: "user" }>,
   deps: TriggerDeps,
-  service: WebPubSubServiceClient,
+  service: RealtimeService,
   context: InvocationContext,
 ): Promise<HttpResponseInit> {
   const name = event.context.eventName.toLowerCase();
@@ -96,9 +94,7 @@ async function handleUserEvent(
     return { status: 204 };
   }
   const relay = planChatRelay(deps.config.grants, event.context.userId, event.dataType, event.data);
-  await callService(deps, () =>
-    relay.group === undefined ? service.sendToAll(relay.message) : service.group(relay.group).sendToAll(relay.message),
-  );
+  await callService(deps, () => service.send(relayTarget(relay), relayPayload(relay), { excluded: [] }));
   return { status: 204 };
 }
 

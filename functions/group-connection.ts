@@ -6,9 +6,11 @@ import type { TriggerDeps } from "./trigger-deps";
 /** PUT adds, DELETE removes one connection to or from a group → 204. */
 export function createGroupConnectionHandler(deps: TriggerDeps): HttpHandler {
   return guarded("groupConnection", async (request) => {
-    const group = deps.service.group(validateGroupName(routeParam(request, "group")));
+    const group = validateGroupName(routeParam(request, "group"));
     const connectionId = validateConnectionId(routeParam(request, "connectionId"));
-    await callService(deps, () => (request.method === "PUT" ? group.addConnection(connectionId) : group.removeConnection(connectionId)));
+    await callService(deps, () =>
+      request.method === "PUT" ? deps.service.addConnectionToGroup(group, connectionId) : deps.service.removeConnectionFromGroup(group, connectionId),
+    );
     return noContent;
   });
 }

@@ -8,7 +8,7 @@ export function createGroupConnectionsHandler(deps: TriggerDeps): HttpHandler {
   return guarded("groupConnections", async (request) => {
     const group = validateGroupName(routeParam(request, "group"));
     const options = closeReason(request);
-    await callService(deps, () => deps.service.group(group).closeAllConnections(options));
+    await callService(deps, () => deps.service.closeGroupConnections(group, options));
     return noContent;
   });
 }

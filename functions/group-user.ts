@@ -6,9 +6,9 @@ import type { TriggerDeps } from "./trigger-deps";
 /** PUT adds, DELETE removes a user (all their connections) to or from a group → 204. */
 export function createGroupUserHandler(deps: TriggerDeps): HttpHandler {
   return guarded("groupUser", async (request) => {
-    const group = deps.service.group(validateGroupName(routeParam(request, "group")));
+    const group = validateGroupName(routeParam(request, "group"));
     const userId = validateUserId(routeParam(request, "userId"));
-    await callService(deps, () => (request.method === "PUT" ? group.addUser(userId) : group.removeUser(userId)));
+    await callService(deps, () => (request.method === "PUT" ? deps.service.addUserToGroup(group, userId) : deps.service.removeUserFromGroup(group, userId)));
     return noContent;
   });
 }

@@ -1,8 +1,7 @@
 import type { PresenceSource } from "../shared/group-presence";
-import { webPubSubPresence } from "../shared/web-pubsub-presence";
 import type { TriggerDeps } from "./trigger-deps";
 
-/** The one place the presence triggers get their source; another realtime service plugs in here. */
+/** The one place the presence triggers get their source: the realtime service seam itself. */
 export function presenceSource(deps: TriggerDeps): PresenceSource {
-  return webPubSubPresence(deps.service);
+  return deps.service;
 }

@@ -9,9 +9,12 @@ import { groupConnectionsRoute } from "./group-connections";
 import { groupMemberCountRoute } from "./group-member-count";
 import { groupMembersRoute } from "./group-members";
 import { groupUserRoute } from "./group-user";
+import { joinGroupRoute, leaveGroupRoute } from "./join-group";
 import { negotiateRoute } from "./negotiate";
+import { realtimeServiceInfoRoutes } from "./realtime-service-info";
 import type { RouteDefinition } from "./route-table-types";
 import { sendRoute } from "./send";
+import { signalRUpstreamRoutes } from "./signalr-upstream";
 import { userRoute } from "./user";
 import { userConnectionsRoute } from "./user-connections";
 import { userGroupsRoute } from "./user-groups";
@@ -37,6 +40,11 @@ export const routes: RouteDefinition[] = [
   groupMembersRoute,
   groupMemberCountRoute,
   userOnlineRoute,
+  // A user's own page joining or leaving a group, under negotiate's allow-list.
+  joinGroupRoute,
+  leaveGroupRoute,
   ...eventsRoutes,
+  ...signalRUpstreamRoutes,
+  ...realtimeServiceInfoRoutes,
   ...webRoutes,
 ];

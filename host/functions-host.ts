@@ -15,6 +15,7 @@ import { resolveHostOptions, type FunctionsHostOptions, type HostLogger, type Re
 import { readRequestBody } from "./request-body";
 import { plainJsonResponse, toHttpResponse, writeFunctionResponse, writePlainResponse } from "./response-writer";
 import { compileRouteTemplate, type CompiledRoute } from "./route-template";
+import { isLoopbackHost } from "../shared/listen-address";
 
 export interface FunctionsHost {
   /** Base URL of the host, e.g. `http://127.0.0.1:7071` (functions live under `${url}/api`). */
@@ -166,7 +167,7 @@ function createRequestListener(options: ResolvedHostOptions, served: ServedRoute
   };
 }
 
-function listen(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
     server.once("error", onError);
@@ -174,8 +175,7 @@ function listen(server: Server, port: number, host: string | undefined): Promise
       server.off("error", onError);
       resolve(server.address() as AddressInfo);
     };
-    if (host === undefined) server.listen(port, onListening);
-    else server.listen(port, host, onListening);
+    server.listen(port, host, onListening);
   });
 }
 
@@ -192,7 +192,7 @@ export async function createFunctionsHost(options: FunctionsHostOptions): Promis
   });
   const address = await listen(server, resolved.port, resolved.host);
   const displayHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  const urlHost = resolved.host === undefined || resolved.host === "0.0.0.0" || resolved.host === "::" ? "localhost" : displayHost;
+  const urlHost = resolved.host === "0.0.0.0" || resolved.host === "::" || isLoopbackHost(resolved.host) ? "localhost" : displayHost;
   return {
     url: `http://${urlHost}:${address.port}`,
     port: address.port,

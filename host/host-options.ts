@@ -1,5 +1,6 @@
 import type { RouteDefinition } from "../functions/route-table-types";
 import type { CorsSettings } from "./cors-policy";
+import { DEFAULT_LISTEN_HOST } from "../shared/listen-address";
 
 export interface HostLogger {
   info(message: string): void;
@@ -14,7 +15,7 @@ export interface FunctionsHostOptions {
   routes: readonly RouteDefinition[];
   /** TCP port; 0 picks a free one. @default 7071 */
   port?: number;
-  /** Interface to listen on; undefined listens on every interface (IPv4 and IPv6), as `func start` does. @default undefined */
+  /** Interface to listen on; `0.0.0.0` or `::` listens on every interface, as `func start` does. @default "127.0.0.1" (loopback) */
   host?: string;
   /** Prefix before every route, like host.json `extensions.http.routePrefix`. @default "api" */
   routePrefix?: string;
@@ -25,7 +26,12 @@ export interface FunctionsHostOptions {
   functionKeys?: readonly string[];
   /** CORS settings, like local.settings.json `Host.CORS`. @default { allowedOrigins: [], supportCredentials: false } */
   cors?: Partial<CorsSettings>;
-  /** Largest request body passed to a function; larger gets 413. Azure's limit is 100 MB. @default 104857600 */
+  /**
+   * Largest request body the host reads for a function; larger gets 413 before the function runs.
+   * Azure allows 100 MB, but no function here takes more than 1 MiB, and the host reads a body
+   * before the function (and any key check on anonymous routes) runs: eight concurrent 95 MB
+   * posts would cost the process most of a gigabyte. @default 2_097_152
+   */
   maxRequestBodyBytes?: number;
   /** Where the host and `context.log` write. @default silent */
   logger?: HostLogger;
@@ -34,7 +40,7 @@ export interface FunctionsHostOptions {
 export interface ResolvedHostOptions {
   readonly routes: readonly RouteDefinition[];
   readonly port: number;
-  readonly host: string | undefined;
+  readonly host: string;
   readonly routePrefix: string;
   readonly functionKeys: readonly string[];
   readonly cors: Readonly<CorsSettings>;
@@ -50,7 +56,7 @@ export function resolveHostOptions(options: FunctionsHostOptions): ResolvedHostO
   const port = options.port ?? 7071;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HostOptionsError(`port must be an integer 0-65535, got ${String(port)}`);
   if (!Array.isArray(options.routes)) throw new HostOptionsError("routes must be an array of route definitions");
-  const maxRequestBodyBytes = options.maxRequestBodyBytes ?? 100 * 1024 * 1024;
+  const maxRequestBodyBytes = options.maxRequestBodyBytes ?? 2 * 1024 * 1024;
   if (!Number.isInteger(maxRequestBodyBytes) || maxRequestBodyBytes < 0) {
     throw new HostOptionsError(`maxRequestBodyBytes must be a non-negative integer, got ${String(maxRequestBodyBytes)}`);
   }
@@ -64,7 +70,7 @@ export function resolveHostOptions(options: FunctionsHostOptions): ResolvedHostO
   return Object.freeze({
     routes: Object.freeze([...options.routes]),
     port,
-    host: options.host,
+    host: options.host ?? DEFAULT_LISTEN_HOST,
     routePrefix: (options.routePrefix ?? "api").replace(/^\/+|\/+$/g, ""),
     functionKeys: Object.freeze(functionKeys),
     cors: Object.freeze({ allowedOrigins: Object.freeze(allowedOrigins), supportCredentials }),

@@ -1,9 +1,11 @@
 /**
- * The whole local stack in one process: the local Web PubSub service (`emulator/`) and the
- * functions host serving the route table, with the functions pointed at that service (and,
- * with `events`, the service's event handler pointed at the functions' events trigger).
+ * The whole local stack in one process: the local service (`emulator/`, speaking Web PubSub or
+ * SignalR) and the functions host serving the route table, with the functions pointed at that
+ * service (and, with `events`, the service's event handler or SignalR upstream pointed at the
+ * functions' trigger for it).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
+import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
 import type { ServiceMeter } from "../emulator/src/metering/service-meter";
 import { createUsageMeter } from "../emulator/src/metering/usage-meter";
 import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
@@ -12,25 +14,40 @@ import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream
 import type { UpstreamDispatcher } from "../emulator/src/upstream/upstream-dispatcher";
 import { parseEventHandlerOption, settingsFromHandlers } from "../emulator/src/upstream/upstream-settings";
 import type { RouteDefinition } from "../functions/route-table-types";
+import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { createFunctionsHost, type FunctionsHost } from "./functions-host";
 import type { CorsSettings } from "./cors-policy";
 import type { HostLogger } from "./host-options";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../shared/listen-address";
 
 export interface LocalStackOptions {
   routes: readonly RouteDefinition[];
+  /** Which managed service the local service speaks (the functions' `RealtimeService`). @default "webpubsub" */
+  service?: RealtimeServiceKind;
   /** @default 7071 */
   functionsPort?: number;
-  /** @default 8080 */
+  /** @default 8080 (Web PubSub), 8888 (SignalR, as Microsoft's SignalR emulator) */
   emulatorPort?: number;
+  /**
+   * Interface both servers listen on. Anything but loopback needs an `accessKey` other than the
+   * default one (refused with a message saying how to set it). @default "127.0.0.1"
+   */
+  host?: string;
   /** Access key of the local service (and so of the connection string the functions use). @default DEFAULT_ACCESS_KEY */
   accessKey?: string;
   functionKeys?: readonly string[];
   cors?: Partial<CorsSettings>;
   /**
    * Send every hub's events (connect, connected, disconnected, user events) to the functions'
-   * `/api/events/{hub}` trigger, as an Azure event handler would. @default false
+   * `/api/events/{hub}` trigger, as an Azure event handler would; for SignalR, every upstream
+   * request to `/api/signalr/{hub}/{category}/{event}` (with the first function key, if any). @default false
    */
   events?: boolean;
+  /**
+   * Link the service to every other node on this Redis (`redis://host:port`), so a message sent
+   * through any node reaches sockets held by all of them. @default undefined (a lone node)
+   */
+  redisUrl?: string;
   hostLogger?: HostLogger;
   serviceLogger?: ServiceLogger;
   /**
@@ -63,6 +80,11 @@ export class StackStartError extends Error {
   }
 }
 
+/** The stack was asked to listen beyond loopback with the default access key. */
+export class StackListenRefused extends Error {
+  override readonly name = "StackListenRefused";
+}
+
 function isListenError(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && (error as NodeJS.ErrnoException).syscall === "listen";
 }
@@ -78,10 +100,36 @@ function eventsDispatcher(
   return createUpstreamDispatcher({ settings, accessKeys: [accessKey], origin: serviceHost, log, meter });
 }
 
+/** The URL template the service sends events to, for each service kind's trigger. */
+function eventHandlerTemplate(service: RealtimeServiceKind, functionsUrl: string, functionKeys: readonly string[]): { shown: string; withKey: string } {
+  switch (service) {
+    case "webpubsub": {
+      const url = `${functionsUrl}/api/events/{hub}`;
+      return { shown: url, withKey: url };
+    }
+    case "signalr": {
+      // The SignalR upstream trigger is a "function" trigger, as on Azure (its URL carries the function key).
+      const url = `${functionsUrl}/api/signalr/{hub}/{category}/{event}`;
+      return { shown: url, withKey: functionKeys.length > 0 ? `${url}?code=${encodeURIComponent(functionKeys[0]!)}` : url };
+    }
+    default: {
+      const _never: never = service;
+      throw new Error(`unknown service ${String(_never)}`);
+    }
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const emulatorPort = options.emulatorPort ?? 8080;
+  const service = options.service ?? "webpubsub";
+  const emulatorPort = options.emulatorPort ?? (service === "signalr" ? 8888 : 8080);
   const functionsPort = options.functionsPort ?? 7071;
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
+  const refusal = listenRefusal(
+    options.host ?? DEFAULT_LISTEN_HOST,
+    accessKey === DEFAULT_ACCESS_KEY,
+    "an AccessKey in WebPubSubConnectionString (local.settings.json), e.g. Endpoint=http://localhost:8080;AccessKey=<key>;Version=1.0;",
+  );
+  if (refusal) throw new StackListenRefused(refusal);
 
   // The functions host listens first, so the service's event handler URL can name its real port.
   let host: FunctionsHost;
@@ -89,6 +137,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     host = await createFunctionsHost({
       routes: options.routes,
       port: functionsPort,
+      ...(options.host === undefined ? {} : { host: options.host }),
       functionKeys: options.functionKeys ?? [],
       cors: options.cors ?? {},
       ...(options.hostLogger ? { logger: options.hostLogger } : {}),
@@ -98,23 +147,31 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     throw error;
   }
 
-  const eventHandlerUrl = options.events ? `${host.url}/api/events/{hub}` : undefined;
+  const handler = options.events ? eventHandlerTemplate(service, host.url, options.functionKeys ?? []) : undefined;
+  const eventHandlerUrl = handler?.shown;
   let serviceHost = `localhost:${emulatorPort}`;
-  let service: ServiceServer;
+  let server: ServiceServer;
   try {
     // One meter for the service and its event dispatcher: events sent to the functions are billed traffic.
     const meter = createUsageMeter();
-    const upstream = eventHandlerUrl
-      ? eventsDispatcher(eventHandlerUrl, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
-      : undefined;
-    service = await createService({
+    const upstream =
+      handler && service === "webpubsub"
+        ? eventsDispatcher(handler.withKey, accessKey, () => serviceHost, (line) => options.serviceLogger?.warn(line), meter)
+        : undefined;
+    const logger = options.serviceLogger;
+    const backplane = options.redisUrl ? new RedisBackplane({ url: options.redisUrl, ...(logger ? { logger } : {}) }) : undefined;
+    server = await createService({
       port: emulatorPort,
+      ...(options.host === undefined ? {} : { host: options.host }),
       accessKey,
+      service,
+      ...(backplane ? { backplane } : {}),
       meter,
       ...(upstream ? { upstream } : {}),
+      ...(handler && service === "signalr" ? { signalr: { upstream: [{ urlTemplate: handler.withKey }] } } : {}),
       ...(options.serviceLogger ? { logger: options.serviceLogger } : {}),
     });
-    serviceHost = new URL(service.url).host;
+    serviceHost = new URL(server.url).host;
   } catch (error) {
     await host.close();
     if (isListenError(error)) throw new StackStartError("service", emulatorPort, error);
@@ -122,16 +179,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => (closing ??= Promise.allSettled([host.close(), service.close()]).then(() => undefined));
+  const close = (): Promise<void> => (closing ??= Promise.allSettled([host.close(), server.close()]).then(() => undefined));
   try {
-    options.configureFunctions?.({ url: service.url, connectionString: service.connectionString });
+    options.configureFunctions?.({ url: server.url, connectionString: server.connectionString });
   } catch (error) {
     await close();
     throw error;
   }
   return {
-    serviceUrl: service.url,
-    connectionString: service.connectionString,
+    serviceUrl: server.url,
+    connectionString: server.connectionString,
     functionsBaseUrl: `${host.url}/api`,
     webPageUrl: `${host.url}/api/web/`,
     eventHandlerUrl,

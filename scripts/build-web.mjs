@@ -1,5 +1,6 @@
-// Bundles the web test client (web/src, with @azure/web-pubsub-client) for the browser into
-// web/dist (or --out DIR), next to a copy of index.html and styles.css. No CDN: the page works offline.
+// Bundles the web test client (web/src, with @azure/web-pubsub-client, @microsoft/signalr and its
+// MessagePack protocol) for the browser into web/dist (or --out DIR), next to a copy of index.html
+// and styles.css. No CDN: the page works offline.
 import { build } from "esbuild";
 import { copyFile, mkdir, rm } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";

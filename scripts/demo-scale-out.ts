@@ -21,7 +21,7 @@ import type { RouteDefinition } from "../functions/route-table-types";
 import type { TriggerDeps } from "../functions/trigger-deps";
 import { createFunctionsHost, type FunctionsHost } from "../host/functions-host";
 import { parseConfig } from "../shared/config";
-import { createServiceClient } from "../shared/service-client";
+import { createRealtimeService } from "../shared/realtime-service-factory";
 import { freePort } from "./free-port";
 
 type Mode = "independent" | "redis";
@@ -67,7 +67,7 @@ async function startRedis(): Promise<{ url: string; process: ChildProcess }> {
 /** A function host whose triggers talk to one node: the pod's own app settings. */
 async function functionHostFor(node: ServiceServer): Promise<FunctionsHost> {
   const config = parseConfig({ WebPubSubConnectionString: node.connectionString, WebPubSubHub: HUB, IdentityMode: "anonymous" });
-  const deps: TriggerDeps = { config, service: createServiceClient(config) };
+  const deps: TriggerDeps = { config, service: createRealtimeService(config) };
   const routes: RouteDefinition[] = [
     { name: "negotiate", methods: ["GET", "POST"], route: "negotiate", authLevel: "anonymous", handler: createNegotiateHandler(deps) },
     { name: "broadcast", methods: ["POST"], route: "broadcast", authLevel: "function", handler: createBroadcastHandler(deps) },

@@ -2,6 +2,8 @@ import { AppError } from "./errors";
 import { matchesAllowList, type GrantPolicy } from "./grant-policy";
 import { validateGroupName } from "./names";
 import type { UserEventDataType } from "./cloud-events-request";
+import type { MessagePayload } from "./message-payload";
+import type { SendTarget } from "./send-request";
 
 /** What the default `message`/`chat` user event relays, and to whom. */
 export interface ChatRelay {
@@ -47,4 +49,14 @@ function tryParseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** Where a relay goes: its group, or every connection of the hub. */
+export function relayTarget(relay: ChatRelay): SendTarget {
+  return relay.group === undefined ? { kind: "all" } : { kind: "group", group: relay.group };
+}
+
+/** The relayed message as a JSON payload for `RealtimeService.send`. */
+export function relayPayload(relay: ChatRelay): MessagePayload {
+  return { dataType: "json", value: relay.message, bytes: Buffer.byteLength(JSON.stringify(relay.message)) };
 }

@@ -1,4 +1,5 @@
 import type { WebPubSubServiceClient } from "@azure/web-pubsub";
+import type { ClientAccessRequest } from "./realtime-service";
 
 /** The negotiate response: the client connects to `url`. */
 export interface NegotiateResult {
@@ -9,12 +10,7 @@ export interface NegotiateResult {
   expiresOn: string;
 }
 
-export interface ClientTokenRequest {
-  userId: string;
-  groups: readonly string[];
-  roles: readonly string[];
-  lifetimeMinutes: number;
-}
+export type ClientTokenRequest = ClientAccessRequest;
 
 /** Issues a client access token with the SDK (signed locally with the access key). */
 export async function issueClientToken(service: WebPubSubServiceClient, request: ClientTokenRequest): Promise<NegotiateResult> {

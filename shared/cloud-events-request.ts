@@ -1,5 +1,6 @@
 import { dataTypeOfMediaType, mediaTypeOf } from "./content-type";
 import { AppError } from "./errors";
+import { decodeHeaderText } from "./header-text";
 
 /** Header lookup, case-insensitive (Fetch `Headers`, as Functions' `HttpRequest.headers`). */
 export interface HeaderSource {
@@ -48,8 +49,9 @@ export function readCloudEventContext(headers: HeaderSource): CloudEventContext 
     type,
     hub: required(headers, "ce-hub"),
     connectionId: required(headers, "ce-connectionid"),
-    eventName: required(headers, "ce-eventname"),
-    userId: headers.get("ce-userid") || null,
+    // The service sends client-chosen names as UTF-8 bytes; Headers hands them over as Latin-1.
+    eventName: decodeHeaderText(required(headers, "ce-eventname")),
+    userId: decodeHeaderText(headers.get("ce-userid") ?? "") || null,
     origin,
     states: decodeConnectionState(headers.get("ce-connectionstate")),
   };

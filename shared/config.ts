@@ -7,6 +7,8 @@ import { defaultTokenLifetimeMinutes, maxTokenLifetimeMinutes } from "./limits";
 import { isLocalEndpoint, parseConnectionString } from "./connection-string";
 import { validateGroupName } from "./names";
 import { hmacKey, publicKeyFromPem } from "./signing-key";
+import { realtimeServiceKinds, type RealtimeServiceKind } from "./realtime-service";
+import { parseSignalRConnectionString } from "./signalr/signalr-connection-string";
 
 /** App settings as the host hands them over (`process.env` in production, a plain record in tests). */
 export type SettingsRecord = Readonly<Record<string, string | undefined>>;
@@ -28,15 +30,19 @@ export type IdentityConfig =
     };
 
 export interface AppConfig {
-  /** Secret: never log it. */
+  /** Which managed service holds the sockets (`RealtimeService`). @default "webpubsub" */
+  readonly service: RealtimeServiceKind;
+  /** Secret: never log it. `WebPubSubConnectionString`, or `AzureSignalRConnectionString` for signalr. */
   readonly connectionString: string;
-  /** Service endpoint from the connection string, ending in `/`. */
+  /** Service endpoint from the connection string (REST calls), ending in `/`. */
   readonly endpoint: string;
+  /** Where clients connect (SignalR `ClientEndpoint`; the endpoint otherwise), ending in `/`. */
+  readonly clientEndpoint: string;
   /** Secret: the AccessKey of the connection string. */
   readonly accessKey: string;
   /** Secret: `accessKey` as an HMAC key, made once; everything that signs with the access key uses it. */
   readonly accessKeyObject: KeyObject;
-  /** @default "chat" */
+  /** `WebPubSubHub`, or `SignalRHub` for signalr. @default "chat" */
   readonly hub: string;
   readonly identity: IdentityConfig;
   readonly grants: GrantPolicy;
@@ -50,6 +56,9 @@ export interface AppConfig {
 
 /** Every setting this app reads, with its default; the docs table mirrors this list. */
 export const settingNames = [
+  "RealtimeService",
+  "AzureSignalRConnectionString",
+  "SignalRHub",
   "WebPubSubConnectionString",
   "WebPubSubHub",
   "WebPubSubMaxRetries",
@@ -84,13 +93,9 @@ export function parseConfig(settings: SettingsRecord): AppConfig {
     return value ? value : undefined;
   };
 
-  const connectionString = read("WebPubSubConnectionString");
-  if (!connectionString) throw invalid("WebPubSubConnectionString", "is required (e.g. Endpoint=http://localhost:8080;AccessKey=...;Version=1.0;)");
-  const parsed = parseConnectionString(connectionString);
-  if ("error" in parsed) throw invalid("WebPubSubConnectionString", `is not valid: ${parsed.error}`);
-
-  const hub = read("WebPubSubHub") ?? "chat";
-  if (!hubPattern.test(hub)) throw invalid("WebPubSubHub", "must start with a letter and hold only letters, digits and _`,.[] (at most 128 characters)");
+  const service = read("RealtimeService")?.toLowerCase() ?? "webpubsub";
+  if (!isRealtimeServiceKind(service)) throw invalid("RealtimeService", `is ${JSON.stringify(service)}; use ${realtimeServiceKinds.join(" or ")}`);
+  const { connectionString, parsed, hub } = service === "signalr" ? readSignalRService(read) : readWebPubSubService(read);
 
   const identity = parseIdentity(read, parsed.endpoint);
 
@@ -110,6 +115,11 @@ export function parseConfig(settings: SettingsRecord): AppConfig {
   for (const role of grants.defaultRoles) {
     if (!isWebPubSubRole(role)) throw invalid("DefaultRoles", `holds ${JSON.stringify(role)}, which is not a Web PubSub role`);
   }
+  if (service === "signalr") {
+    // A SignalR token carries no groups or roles; the app would have to drop them silently.
+    if (grants.defaultGroups.length > 0) throw invalid("DefaultGroups", "must be empty when RealtimeService is signalr: SignalR tokens carry no groups; add connections with PUT /api/groups/{group}/connections/{connectionId}");
+    if (grants.defaultRoles.length > 0) throw invalid("DefaultRoles", "must be empty when RealtimeService is signalr: SignalR has no client roles");
+  }
 
   const tokenLifetimeMinutes = integer(read, "TokenLifetimeMinutes", defaultTokenLifetimeMinutes, 1, maxTokenLifetimeMinutes);
   const serviceMaxRetries = integer(read, "WebPubSubMaxRetries", 3, 0, 10);
@@ -120,8 +130,10 @@ export function parseConfig(settings: SettingsRecord): AppConfig {
   }
 
   return deepFreeze({
+    service,
     connectionString,
     endpoint: parsed.endpoint,
+    clientEndpoint: parsed.clientEndpoint,
     accessKey: parsed.accessKey,
     accessKeyObject: hmacKey(parsed.accessKey),
     hub,
@@ -134,6 +146,40 @@ export function parseConfig(settings: SettingsRecord): AppConfig {
 }
 
 type Read = (name: (typeof settingNames)[number]) => string | undefined;
+
+interface ServiceSettings {
+  connectionString: string;
+  parsed: { endpoint: string; clientEndpoint: string; accessKey: string };
+  hub: string;
+}
+
+function readWebPubSubService(read: Read): ServiceSettings {
+  const connectionString = read("WebPubSubConnectionString");
+  if (!connectionString) throw invalid("WebPubSubConnectionString", "is required (e.g. Endpoint=http://localhost:8080;AccessKey=...;Version=1.0;)");
+  const parsed = parseConnectionString(connectionString);
+  if ("error" in parsed) throw invalid("WebPubSubConnectionString", `is not valid: ${parsed.error}`);
+  return { connectionString, parsed: { ...parsed, clientEndpoint: parsed.endpoint }, hub: readHub(read, "WebPubSubHub") };
+}
+
+function readSignalRService(read: Read): ServiceSettings {
+  const connectionString = read("AzureSignalRConnectionString");
+  if (!connectionString) {
+    throw invalid("AzureSignalRConnectionString", "is required when RealtimeService is signalr (e.g. Endpoint=http://localhost:8888;AccessKey=...;Version=1.0;)");
+  }
+  const parsed = parseSignalRConnectionString(connectionString);
+  if ("error" in parsed) throw invalid("AzureSignalRConnectionString", `is not valid: ${parsed.error}`);
+  return { connectionString, parsed, hub: readHub(read, "SignalRHub") };
+}
+
+function readHub(read: Read, name: "WebPubSubHub" | "SignalRHub"): string {
+  const hub = read(name) ?? "chat";
+  if (!hubPattern.test(hub)) throw invalid(name, "must start with a letter and hold only letters, digits and _`,.[] (at most 128 characters)");
+  return hub;
+}
+
+function isRealtimeServiceKind(text: string): text is RealtimeServiceKind {
+  return (realtimeServiceKinds as readonly string[]).includes(text);
+}
 
 function parseIdentity(read: Read, endpoint: string): IdentityConfig {
   const local = isLocalEndpoint(endpoint);

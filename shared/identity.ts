@@ -72,7 +72,9 @@ function bearerUser(config: Extract<IdentityConfig, { mode: "jwt" }>, request: I
   } catch (error) {
     throw new AppError("Unauthenticated", `Bearer token rejected: ${bearerFailure(error)}.`);
   }
-  const claim = typeof payload === "object" ? payload[config.userIdClaim] : undefined;
+  // A token without `exp` would never expire; the identity provider must bound it.
+  if (typeof payload !== "object" || typeof payload.exp !== "number") throw new AppError("Unauthenticated", "Bearer token rejected: it has no exp claim.");
+  const claim = payload[config.userIdClaim];
   if (typeof claim !== "string" && typeof claim !== "number") {
     throw new AppError("Unauthenticated", `Bearer token rejected: claim ${JSON.stringify(config.userIdClaim)} is missing.`);
   }

@@ -10,3 +10,5 @@ export const defaultTokenLifetimeMinutes = 60;
 export const maxTokenLifetimeMinutes = 1440;
 /** Connections one service client keeps open to the service (kept alive, reused; more calls queue). */
 export const maxServiceConnections = 64;
+/** Service clients the events trigger keeps for hubs other than the configured one (least recently used evicted). */
+export const maxCachedHubClients = 16;

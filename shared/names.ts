@@ -27,6 +27,18 @@ export function validateConnectionId(connectionId: string): string {
   return connectionId;
 }
 
+/**
+ * A SignalR client method name (`?target=`): what `connection.on(name)` registers. 1-128 characters,
+ * no whitespace or control characters; the client matches it case-insensitively.
+ */
+export function validateClientMethod(method: string): string {
+  // eslint-disable-next-line no-control-regex
+  if (!/^[^\s\u0000-\u001f\u007f]{1,128}$/.test(method)) {
+    throw new AppError("InvalidQuery", `?target= ${JSON.stringify(truncate(method))} is not a client method name: give 1-128 characters without spaces.`);
+  }
+  return method;
+}
+
 /** Parses `messageTtlSeconds`: decimal digits only, 0-300. */
 export function parseMessageTtl(text: string): number {
   const value = /^\d{1,3}$/.test(text) ? Number(text) : Number.NaN;

@@ -1,5 +1,5 @@
 import { AppError } from "./errors";
-import { parseMessageTtl, validateConnectionId, validateGroupName, validateUserId } from "./names";
+import { parseMessageTtl, validateClientMethod, validateConnectionId, validateGroupName, validateUserId } from "./names";
 
 /** Where a message goes. `all` is a broadcast: every connection of the hub. */
 export type SendTarget =
@@ -14,6 +14,8 @@ export interface SendOptions {
   /** OData filter, passed through to the service unchanged. */
   filter?: string;
   messageTtlSeconds?: number;
+  /** `?target=`: the SignalR client method the message invokes (SignalR only). */
+  clientMethod?: string;
 }
 
 export interface SendRequest {
@@ -58,5 +60,11 @@ function parseOptions(query: URLSearchParams, target: SendTarget): SendOptions {
     throw new AppError("InvalidQuery", target.kind === "connection" ? "?filter= does not apply to a single connection." : "?filter= is empty.");
   }
   const ttl = query.get("messageTtlSeconds");
-  return { excluded, filter, messageTtlSeconds: ttl === null ? undefined : parseMessageTtl(ttl) };
+  const method = query.get("target");
+  return {
+    excluded,
+    filter,
+    messageTtlSeconds: ttl === null ? undefined : parseMessageTtl(ttl),
+    ...(method === null ? {} : { clientMethod: validateClientMethod(method) }),
+  };
 }

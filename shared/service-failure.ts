@@ -9,8 +9,10 @@ interface RestErrorLike {
 }
 
 /**
- * Maps a failed SDK call to a 502: `ServiceError` when the service answered (with its status and
- * error code), `ServiceUnreachable` when it could not be reached. Anything else is rethrown.
+ * Maps a failed SDK call. The service's 400 and 404 are about the caller's own input (a filter,
+ * a connection that does not exist) and stay 4xx: `ServiceRejectedInput`, `ServiceNotFound`.
+ * Any other answer is the app's problem, a 502 `ServiceError` (with the service's status and
+ * code); `ServiceUnreachable` (502) when it could not be reached. Anything else is rethrown.
  */
 export function toServiceFailure(error: unknown, endpoint: string): AppError {
   if (error instanceof AppError) return error;
@@ -19,7 +21,8 @@ export function toServiceFailure(error: unknown, endpoint: string): AppError {
     const body = parseErrorBody(error.response?.bodyAsText);
     const serviceCode = body.code ?? error.code ?? `Http${error.statusCode}`;
     const serviceMessage = body.message ?? (error.message || "no detail");
-    return new AppError("ServiceError", `Web PubSub answered ${error.statusCode} ${serviceCode}: ${shorten(serviceMessage)}`, {
+    const code = error.statusCode === 400 ? "ServiceRejectedInput" : error.statusCode === 404 ? "ServiceNotFound" : "ServiceError";
+    return new AppError(code, `Web PubSub answered ${error.statusCode} ${serviceCode}: ${shorten(serviceMessage)}`, {
       serviceStatus: error.statusCode,
       serviceCode,
     });

@@ -5,12 +5,16 @@
 import { initSettingsCliOptions, upstreamCliOptions } from "./upstream/upstream-cli";
 
 export const emulatorCliOptions = {
+  service: { type: "string", default: "webpubsub" },
   port: { type: "string" },
   host: { type: "string" },
   "access-key": { type: "string" },
   "secondary-access-key": { type: "string" },
   "max-client-frame-bytes": { type: "string" },
   "max-rest-body-bytes": { type: "string" },
+  "max-outbound-bytes": { type: "string" },
+  "max-pending-inbound-frames": { type: "string" },
+  "max-pending-inbound-bytes": { type: "string" },
   tier: { type: "string" },
   units: { type: "string" },
   redis: { type: "string" },

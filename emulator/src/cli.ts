@@ -1,5 +1,5 @@
 /**
- * `npm run emulator -- --port 8080 --access-key K`
+ * `npm run emulator -- [--service webpubsub|signalr] --port 8080 --access-key K`
  * The only place the service reads process.env (fallbacks: WEBPUBSUB_EMULATOR_PORT,
  * WEBPUBSUB_EMULATOR_ACCESS_KEY, WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY, WEBPUBSUB_EMULATOR_HOST,
  * WEBPUBSUB_EMULATOR_REDIS).
@@ -13,9 +13,14 @@ import { RedisBackplane } from "./backplane/redis-backplane";
 import { runInitSettings, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { emulatorCliOptions } from "./cli-options";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
+import { describeTemplates, signalrTemplatesFromCli } from "./signalr/upstream-cli";
+import { UpstreamTemplatesError } from "./signalr/upstream-templates";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
-const USAGE = `Usage: npm run emulator -- [--port 8080] [--host ADDRESS] [--access-key KEY] [--secondary-access-key KEY]
+const USAGE = `Usage: npm run emulator -- [--service webpubsub|signalr]  which managed service to speak (default webpubsub)
+                            [--port 8080 (8888 for signalr)] [--host 127.0.0.1] [--access-key KEY] [--secondary-access-key KEY]
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
+                            [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
 ${UPSTREAM_USAGE}`;
@@ -38,6 +43,8 @@ async function main(): Promise<void> {
     return;
   }
   const env = process.env;
+  const service = values.service;
+  if (service !== "webpubsub" && service !== "signalr") throw new InvalidOptionsError(`--service must be webpubsub or signalr, got "${service}"`);
   const logger: ServiceLogger = {
     info: (message) => {
       if (!values.quiet) console.error(`[emulator] ${message}`);
@@ -48,6 +55,9 @@ async function main(): Promise<void> {
   const port = integer("port", values.port ?? env.WEBPUBSUB_EMULATOR_PORT);
   const maxClientFrameBytes = integer("max-client-frame-bytes", values["max-client-frame-bytes"]);
   const maxRestBodyBytes = integer("max-rest-body-bytes", values["max-rest-body-bytes"]);
+  const maxOutboundBytesPerConnection = integer("max-outbound-bytes", values["max-outbound-bytes"]);
+  const maxPendingInboundFrames = integer("max-pending-inbound-frames", values["max-pending-inbound-frames"]);
+  const maxPendingInboundBytes = integer("max-pending-inbound-bytes", values["max-pending-inbound-bytes"]);
   const host = values.host ?? env.WEBPUBSUB_EMULATOR_HOST;
   const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
   const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
@@ -69,32 +79,47 @@ async function main(): Promise<void> {
   const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
   const backplane = redisUrl ? new RedisBackplane({ url: redisUrl, logger }) : undefined;
 
-  // Event handlers from --settings <file> and --event-handler <hub>=<url>.
-  const upstream = await upstreamFromCli(values, {
-    accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
-    log: (line) => logger.warn(line),
-    meter,
-  });
-  for (const line of upstream.summary) logger.info(line);
+  // Event handlers from --settings <file> and --event-handler <hub>=<url>; the SignalR face reads
+  // the same flags as its upstream URL templates.
+  const upstream =
+    service === "webpubsub"
+      ? await upstreamFromCli(values, {
+          accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
+          log: (line) => logger.warn(line),
+          meter,
+        })
+      : { upstream: undefined, setServiceUrl: () => {}, summary: [] };
+  const signalrTemplates = service === "signalr" ? await signalrTemplatesFromCli(values) : [];
+  for (const line of [...upstream.summary, ...describeTemplates(signalrTemplates)]) logger.info(line);
+
+  // Checked here too, so the message names this CLI's own flag.
+  const refusal = listenRefusal(host || DEFAULT_LISTEN_HOST, !accessKey || accessKey === DEFAULT_ACCESS_KEY, "--access-key KEY (or WEBPUBSUB_EMULATOR_ACCESS_KEY)");
+  if (refusal) throw new InvalidOptionsError(refusal);
 
   let server: ServiceServer;
   try {
     server = await createServer({
       logger,
+      service,
+      ...(signalrTemplates.length > 0 ? { signalr: { upstream: signalrTemplates } } : {}),
       ...(port === undefined ? {} : { port }),
       ...(host ? { host } : {}),
       ...(accessKey ? { accessKey } : {}),
       ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
       ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
       ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
+      ...(maxOutboundBytesPerConnection === undefined ? {} : { maxOutboundBytesPerConnection }),
+      ...(maxPendingInboundFrames === undefined ? {} : { maxPendingInboundFrames }),
+      ...(maxPendingInboundBytes === undefined ? {} : { maxPendingInboundBytes }),
       meter,
       ...(backplane === undefined ? {} : { backplane }),
       ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),
     });
   } catch (error) {
     const err = error as NodeJS.ErrnoException;
-    if (err.code === "EADDRINUSE") console.error(`Port ${port ?? 8080} is already in use; pick another with --port.`);
-    else if (err.code === "EACCES") console.error(`Not allowed to listen on port ${port ?? 8080}.`);
+    const shownPort = port ?? (service === "signalr" ? 8888 : 8080);
+    if (err.code === "EADDRINUSE") console.error(`Port ${shownPort} is already in use; pick another with --port.`);
+    else if (err.code === "EACCES") console.error(`Not allowed to listen on port ${shownPort}.`);
     else console.error(err.message);
     process.exitCode = 1;
     return;
@@ -122,7 +147,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof InvalidOptionsError || error instanceof TypeError || error instanceof UpstreamSettingsError ? (error as Error).message : String(error));
+  console.error(error instanceof InvalidOptionsError || error instanceof TypeError || error instanceof UpstreamSettingsError || error instanceof UpstreamTemplatesError ? (error as Error).message : String(error));
   console.error(USAGE);
   process.exitCode = 1;
 });

@@ -5,6 +5,8 @@ import type { TierQuotaOptions } from "./metering/tier-quota";
 import { createUsageMeter } from "./metering/usage-meter";
 import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
 import { noUpstream } from "./upstream/upstream-dispatcher";
+import { resolveSignalROptions, type ResolvedSignalROptions, type SignalROptions } from "./signalr/signalr-options";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
 
 /** The official emulators' default key, so existing samples work unchanged. */
 export const DEFAULT_ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -22,10 +24,20 @@ export interface ServiceClock {
   clearTimeout(handle: unknown): void;
 }
 
+/** Which managed service the server speaks: Azure Web PubSub or Azure SignalR Service (serverless). */
+export type ServiceKind = "webpubsub" | "signalr";
+
 export interface ServiceOptions {
-  /** TCP port; 0 picks a free one. @default 8080 */
+  /** The protocol face: Web PubSub clients and REST, or SignalR's. @default "webpubsub" */
+  service?: ServiceKind;
+  /** SignalR face settings (keep-alive, timeouts, upstream templates); ignored by the Web PubSub face. @default {} */
+  signalr?: SignalROptions;
+  /** TCP port; 0 picks a free one. @default 8080 (Web PubSub), 8888 (SignalR, as its official emulator) */
   port?: number;
-  /** Interface to listen on. Undefined listens on every interface (IPv4 and IPv6), so `localhost` works whichever address it resolves to. @default undefined */
+  /**
+   * Interface to listen on. Anything but loopback needs an access key other than the default one
+   * (refused with `InvalidOptionsError`); `0.0.0.0` or `::` listens on every interface. @default "127.0.0.1"
+   */
   host?: string;
   /** Primary access key: signs client tokens and REST bearer tokens. @default DEFAULT_ACCESS_KEY */
   accessKey?: string;
@@ -50,6 +62,22 @@ export interface ServiceOptions {
   /** Reliable unacked buffer limits. @default 1000 messages, 16 MiB */
   maxUnackedMessages?: number;
   maxUnackedBytes?: number;
+  /**
+   * Bytes one client's socket may hold unsent (a client that does not read). A message that would
+   * pass it is not sent; the connection is closed with 1008 and counted in /metrics. @default 16_777_216
+   */
+  maxOutboundBytesPerConnection?: number;
+  /**
+   * Frames of one connection waiting for the event handler (the one being handled not counted).
+   * One more closes the connection with 1008 and is counted in /metrics. @default 64
+   */
+  maxPendingInboundFrames?: number;
+  /** Bytes of those waiting frames; past it the connection is closed the same way. @default 16_777_216 */
+  maxPendingInboundBytes?: number;
+  /** How long a reconnection token can recover its connection; each recovery issues a new one. @default 604_800 (a week, as the client spec says) */
+  reconnectionTokenLifetimeSeconds?: number;
+  /** Groups one client may join itself (joinGroup); one more is refused with a BadRequest ack. @default 1000 */
+  maxGroupsPerConnection?: number;
   /** Clock skew tolerated on token `exp`. @default 300 */
   tokenClockSkewSeconds?: number;
   /** @default a logger that writes nothing */
@@ -58,8 +86,8 @@ export interface ServiceOptions {
   clock?: ServiceClock;
 }
 
-export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "host" | "secondaryAccessKey" | "quota">>> & {
-  readonly host: string | undefined;
+export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "secondaryAccessKey" | "quota" | "signalr">>> & {
+  readonly signalr: ResolvedSignalROptions;
   readonly secondaryAccessKey: string | undefined;
 };
 
@@ -96,7 +124,9 @@ function builtInMeter(options: ServiceOptions): ServiceMeter {
 
 /** Validates once, fills defaults, freezes. */
 export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedServiceOptions {
-  const port = options.port ?? 8080;
+  const service = options.service ?? "webpubsub";
+  if (service !== "webpubsub" && service !== "signalr") throw new InvalidOptionsError(`service must be "webpubsub" or "signalr", got ${JSON.stringify(service)}`);
+  const port = options.port ?? (service === "signalr" ? 8888 : 8080);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidOptionsError(`port must be an integer 0-65535, got ${String(port)}`);
   const accessKey = options.accessKey ?? DEFAULT_ACCESS_KEY;
   if (typeof accessKey !== "string" || accessKey.length === 0) throw new InvalidOptionsError("accessKey must be a non-empty string");
@@ -104,12 +134,17 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
   if (options.secondaryAccessKey !== undefined && options.secondaryAccessKey.length === 0) {
     throw new InvalidOptionsError("secondaryAccessKey must be a non-empty string when given");
   }
+  const host = options.host ?? DEFAULT_LISTEN_HOST;
+  const refusal = listenRefusal(host, accessKey === DEFAULT_ACCESS_KEY, "the accessKey option");
+  if (refusal) throw new InvalidOptionsError(refusal);
   if (options.meter !== undefined && options.quota !== undefined) {
     throw new InvalidOptionsError("quota configures the built-in meter; with your own meter, pass it to createUsageMeter({ quota })");
   }
   return Object.freeze({
+    service,
+    signalr: resolveSignalROptions(options.signalr),
     port,
-    host: options.host,
+    host,
     accessKey,
     secondaryAccessKey: options.secondaryAccessKey,
     publicHost: options.publicHost ?? "localhost",
@@ -121,6 +156,11 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     recoveryWindowMs: positiveInteger("recoveryWindowMs", options.recoveryWindowMs ?? 30_000),
     maxUnackedMessages: positiveInteger("maxUnackedMessages", options.maxUnackedMessages ?? 1000),
     maxUnackedBytes: positiveInteger("maxUnackedBytes", options.maxUnackedBytes ?? 16 * 1024 * 1024),
+    maxOutboundBytesPerConnection: positiveInteger("maxOutboundBytesPerConnection", options.maxOutboundBytesPerConnection ?? 16 * 1024 * 1024),
+    maxPendingInboundFrames: positiveInteger("maxPendingInboundFrames", options.maxPendingInboundFrames ?? 64),
+    maxPendingInboundBytes: positiveInteger("maxPendingInboundBytes", options.maxPendingInboundBytes ?? 16 * 1024 * 1024),
+    reconnectionTokenLifetimeSeconds: positiveInteger("reconnectionTokenLifetimeSeconds", options.reconnectionTokenLifetimeSeconds ?? 604_800),
+    maxGroupsPerConnection: positiveInteger("maxGroupsPerConnection", options.maxGroupsPerConnection ?? 1000),
     tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,

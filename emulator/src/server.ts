@@ -10,6 +10,7 @@ import { ClientSession } from "./node/client-session";
 import { ServiceNode } from "./node/service-node";
 import { resolveServiceOptions, type ServiceOptions } from "./options";
 import { createRestHandler } from "./rest/rest-handler";
+import { createSignalRFace } from "./signalr/signalr-face";
 import type { ServiceApi } from "./service-api";
 import { abortHandshake } from "./ws/abort-handshake";
 import { ClientFrameHandler } from "./ws/client-frames";
@@ -19,7 +20,10 @@ import { decideHandshake, type HandshakeDecision } from "./ws/handshake";
 export interface ServiceServer {
   /** `http://localhost:<port>` (the real port when listening on 0). */
   readonly url: string;
-  /** `Endpoint=<url>;AccessKey=<key>;Version=1.0;` */
+  /**
+   * Web PubSub: `Endpoint=<url>;AccessKey=<key>;Version=1.0;`. SignalR: the official emulator's
+   * shape, `Endpoint=http://<host>;Port=<port>;AccessKey=<key>;Version=1.0;`.
+   */
   readonly connectionString: string;
   readonly port: number;
   /** The service core, cluster-wide (what the REST layer uses). */
@@ -34,7 +38,10 @@ function sendJson(res: http.ServerResponse, status: number, body: { code: string
   res.end(text);
 }
 
-/** Starts a local Web PubSub-compatible service: client endpoint, REST API and health on one port. */
+/**
+ * Starts a local service speaking Azure Web PubSub's protocols or, with `service: "signalr"`, Azure
+ * SignalR Service's (serverless): client endpoint, REST API, health and metering on one port.
+ */
 export async function createServer(input: ServiceOptions = {}): Promise<ServiceServer> {
   const options = resolveServiceOptions(input);
   const node = new ServiceNode(options);
@@ -58,6 +65,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   const metering = isUsageMeter(options.meter)
     ? createMeteringHttpHandler({ meter: options.meter, otherNodesUsage: joinClusterUsage(options.backplane) })
     : undefined;
+  const signalr = options.service === "signalr" ? createSignalRFace(node, options, options.signalr) : undefined;
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
@@ -66,7 +74,8 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
       res.end(req.method === "GET" ? '{"status":"ok"}' : undefined);
       return;
     }
-    if (path.startsWith("/api/hubs/")) {
+    if (signalr?.request(req, res)) return;
+    if (!signalr && path.startsWith("/api/hubs/")) {
       rest(req, res).catch((error: unknown) => {
         options.logger.error(`REST handler failed: ${(error as Error).message}`);
         if (!res.headersSent) sendJson(res, 500, { code: "InternalServerError", message: "The request failed." });
@@ -98,6 +107,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
             ...connection,
             maxUnackedMessages: options.maxUnackedMessages,
             maxUnackedBytes: options.maxUnackedBytes,
+            maxOutboundBytes: options.maxOutboundBytesPerConnection,
           });
           wire(ws, session);
           node.lifecycle.open(session, ws, connection.groups);
@@ -114,10 +124,17 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   const wire = (ws: WebSocket, session: ClientSession): void => {
     const frames = new ClientFrameHandler(node, options, session, ws);
     ws.on("message", (data, isBinary) => frames.onFrame(data, isBinary));
-    ws.on("close", (code) => node.lifecycle.socketClosed(session, ws, code));
+    ws.on("close", (code) => {
+      frames.onClose();
+      node.lifecycle.socketClosed(session, ws, code);
+    });
   };
 
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (signalr) {
+      signalr.upgrade(req, socket, head);
+      return;
+    }
     socket.on("error", () => {});
     decideHandshake(req, { options, tokenKeys, findRecoverable: (hub, id) => node.lifecycle.findRecoverable(hub, id) }).then(
       (decision) => {
@@ -146,7 +163,9 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
   let closing: Promise<void> | undefined;
   return Object.freeze({
     url,
-    connectionString: `Endpoint=${url};AccessKey=${options.accessKey};Version=1.0;`,
+    connectionString: signalr
+      ? `Endpoint=http://${options.publicHost};Port=${port};AccessKey=${options.accessKey};Version=1.0;`
+      : `Endpoint=${url};AccessKey=${options.accessKey};Version=1.0;`,
     port,
     service: node,
     close: () =>
@@ -157,6 +176,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
           server.closeAllConnections();
         });
         wss.close();
+        signalr?.close();
         await options.backplane.close();
         await options.upstream.close();
       })()),

@@ -12,6 +12,8 @@ export interface ServiceApi {
   userExists(hub: string, userId: string): Promise<boolean>;
   /** True when the group has at least one connection. */
   groupExists(hub: string, group: string): Promise<boolean>;
+  /** True when the user is a remembered member of the group or one of its connections is in it. */
+  userInGroup(hub: string, userId: string, group: string): Promise<boolean>;
   /** Members of a group, cluster-wide, in a stable order (by connectionId) so paging is deterministic. */
   groupConnections(hub: string, group: string): Promise<Array<{ connectionId: string; userId: string | null }>>;
   hasPermission(hub: string, connectionId: string, permission: Permission, targetName?: string): Promise<boolean>;

@@ -28,6 +28,7 @@ export class RecordingNode implements BackplaneNode {
       case "userExists":
       case "groupExists":
       case "hasPermission":
+      case "userInGroup":
         return { kind: "boolean", value: false };
       case "groupConnections":
         return { kind: "connections", value: [...this.connections].map((connectionId) => ({ connectionId, userId: null })) };

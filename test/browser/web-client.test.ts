@@ -52,6 +52,8 @@ async function send(page: Page, kind: string, target: string, dataType: string, 
   await page.getByLabel("Data type", { exact: true }).selectOption(dataType);
   await page.getByLabel("Message", { exact: true }).fill(text);
   await page.getByLabel("Pad with spaces to bytes (optional)", { exact: true }).fill(padTo);
+  // These tests check the data types as sent; the sender stamp (JSON) is tested in nodes-page.test.ts.
+  await page.getByLabel("Tell recipients who sent it and through which node").setChecked(false);
   await page.getByRole("button", { name: "Send", exact: true }).click();
 }
 

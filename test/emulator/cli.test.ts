@@ -1,33 +1,10 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { EmulatorCli, lines } from "../support/cli-process";
 
-const CLI = join(__dirname, "../../emulator/src/cli.ts");
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill("SIGKILL");
-});
-
-function startCli(args: string[]): { child: ChildProcess; stdout: () => string; stderr: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function lines(read: () => string, count: number): Promise<string[]> {
-  const deadline = Date.now() + 20_000;
-  while (read().split("\n").filter(Boolean).length < count) {
-    if (Date.now() > deadline) throw new Error(`timed out; got ${JSON.stringify(read())}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  return read().split("\n").filter(Boolean);
-}
+const clis = new EmulatorCli();
+afterEach(() => clis.killAll());
+const startCli = (args: string[]) => clis.start(args);
 
 describe("npm run emulator", () => {
   it("prints the URL and the connection string on port 0, serves health, exits 0 on SIGINT", async () => {

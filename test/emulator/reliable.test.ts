@@ -3,6 +3,7 @@ import type { OnServerDataMessageArgs } from "@azure/web-pubsub-client";
 import { afterEach, describe, expect, it } from "vitest";
 import type { UpstreamConnection, UpstreamDispatcher } from "../../emulator/src/upstream/upstream-dispatcher";
 import { noUpstream } from "../../emulator/src/upstream/upstream-dispatcher";
+import { systemClock } from "../../emulator/src/options";
 import { EmulatorFixture } from "./support/emulator-fixture";
 import { TcpSwitch } from "../support/tcp-switch";
 import { until } from "../support/until";
@@ -103,6 +104,33 @@ describe("reliable protocol", () => {
     const retry = await fixture.openSocket(`${url}&awps_connection_id=${id}&awps_reconnection_token=${token}`, RELIABLE);
     expect(retry.socket.protocol).toBe(RELIABLE);
     expect((await retry.inbox.closeEvent()).code).toBe(1008);
+  });
+
+  it("refuses a reconnection token past its lifetime (1008), though the session still waits for recovery", async () => {
+    let offsetMs = 0;
+    const server = await fixture.start({ clock: { ...systemClock, now: () => Date.now() + offsetMs }, reconnectionTokenLifetimeSeconds: 60 });
+    const url = await fixture.clientUrl(server, "hub1", { userId: "u1" });
+    const first = await fixture.openSocket(url, RELIABLE);
+    const connected = await first.inbox.jsonWhere((f) => f.type === "system");
+    const connectionId = connected.connectionId as string;
+    first.socket.terminate();
+    await first.inbox.closeEvent();
+    offsetMs = 61_000;
+    const retry = await fixture.openSocket(`${url}&awps_connection_id=${connectionId}&awps_reconnection_token=${connected.reconnectionToken as string}`, RELIABLE);
+    expect(await retry.inbox.closeEvent()).toEqual({ code: 1008, reason: "The connection cannot be recovered." });
+    offsetMs = 59_000;
+    const inTime = await fixture.openSocket(`${url}&awps_connection_id=${connectionId}&awps_reconnection_token=${connected.reconnectionToken as string}`, RELIABLE);
+    expect(await inTime.inbox.jsonWhere((f) => f.type === "system")).toMatchObject({ event: "connected", connectionId });
+  });
+
+  it("recovering a session whose socket is still open closes that socket with 1008 and a reason", async () => {
+    const server = await fixture.start();
+    const url = await fixture.clientUrl(server, "hub1", { userId: "u1" });
+    const first = await fixture.openSocket(url, RELIABLE);
+    const connected = await first.inbox.jsonWhere((f) => f.type === "system");
+    const second = await fixture.openSocket(`${url}&awps_connection_id=${connected.connectionId as string}&awps_reconnection_token=${connected.reconnectionToken as string}`, RELIABLE);
+    expect(await second.inbox.jsonWhere((f) => f.type === "system")).toMatchObject({ event: "connected", connectionId: connected.connectionId });
+    expect(await first.inbox.closeEvent()).toEqual({ code: 1008, reason: "The connection was recovered on another socket." });
   });
 
   it("ends the session after the recovery window: upstream disconnected once, later recovery gets 1008", async () => {

@@ -11,8 +11,10 @@ describe("parseConfig", () => {
   it("gives local defaults and freezes the result", () => {
     const config = parseConfig({ WebPubSubConnectionString: local });
     expect(config).toEqual({
+      service: "webpubsub",
       connectionString: local,
       endpoint: "http://localhost:8080/",
+      clientEndpoint: "http://localhost:8080/",
       accessKey,
       accessKeyObject: expect.any(KeyObject),
       hub: "chat",

@@ -92,11 +92,11 @@ describe("send and broadcast deliver exactly to their target (real service, real
   });
 });
 
-describe("service failures come back as 502", () => {
-  it("maps a service error to 502 ServiceError with the service's code", async () => {
+describe("service failures: the caller's bad input stays 4xx, the rest comes back as 502", () => {
+  it("maps the service's 400 for the caller's filter to 400 ServiceRejectedInput with the service's code", async () => {
     const result = await post(`/api/broadcast?filter=${encodeURIComponent("userId eq")}`, "text/plain", "x");
-    expect(result.status).toBe(502);
-    expect(result.body).toMatchObject({ code: "ServiceError", serviceStatus: 400, serviceCode: "InvalidFilter" });
+    expect(result.status).toBe(400);
+    expect(result.body).toMatchObject({ code: "ServiceRejectedInput", serviceStatus: 400, serviceCode: "InvalidFilter" });
     expect((result.body as { message: string }).message).toMatch(/^Web PubSub answered 400 InvalidFilter: /);
   });
 

@@ -63,6 +63,13 @@ describe("management triggers change what the service reports", () => {
     expect(await status(call(createConnectionHandler, "GET", { connectionId: other.connectionId }))).toBe(200);
   });
 
+  it("adding a connection that does not exist to a group is the caller's 404, not a 502", async () => {
+    expect(await call(createGroupConnectionHandler, "PUT", { group: "g404", connectionId: "no-such-connection" })).toMatchObject({
+      status: 404,
+      body: { code: "ConnectionNotFound", message: "Connection \"no-such-connection\" does not exist." },
+    });
+  });
+
   it("checks a user and closes all their connections", async () => {
     const [a, b] = [await connect("uc1"), await connect("uc1")];
     const bystander = await connect("uc2");

@@ -43,6 +43,13 @@ describe("negotiate trigger", () => {
     expect(() => jwt.verify(body.token, "another-key-entirely-another-key!!", { algorithms: ["HS256"] })).toThrow("invalid signature");
   });
 
+  it("takes a userId outside Latin-1 (用户) as it is", async () => {
+    const handler = createNegotiateHandler(makeDeps(policy));
+    const result = await invoke(handler, { path: `/api/negotiate?userId=${encodeURIComponent("用户")}` });
+    expect(result.status).toBe(200);
+    expect((jwt.decode((result.body as NegotiateBody).token) as jwt.JwtPayload).sub).toBe("用户");
+  });
+
   it("answers POST too, and generates a userId when the anonymous caller gives none", async () => {
     const handler = createNegotiateHandler(makeDeps({ WebPubSubConnectionString: connectionStringFor(endpoint) }));
     const result = await invoke(handler, { method: "POST", path: "/api/negotiate", body: "" });
@@ -76,7 +83,7 @@ describe("negotiate trigger", () => {
   const now = Math.floor(Date.now() / 1000);
   const unsigned = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString("base64url")}.${Buffer.from(JSON.stringify({ preferred_username: "eve", iss: "https://idp.example", aud: "chat-app" })).toString("base64url")}.`;
   const sign = (payload: object, key = jwtSecret) => jwt.sign(payload, key, { algorithm: "HS256" });
-  const good = { preferred_username: "dave", iss: "https://idp.example", aud: "chat-app" };
+  const good = { preferred_username: "dave", iss: "https://idp.example", aud: "chat-app", exp: now + 600 };
   it.each([
     ["no Authorization header", undefined, "Send an Authorization: Bearer <token> header."],
     ["a Basic header", "Basic ZGF2ZTpwdw==", "Send an Authorization: Bearer <token> header."],
@@ -85,7 +92,8 @@ describe("negotiate trigger", () => {
     ["alg none", `Bearer ${unsigned}`, "Bearer token rejected: jwt signature is required."],
     ["a wrong issuer", `Bearer ${sign({ ...good, iss: "https://evil.example" })}`, "Bearer token rejected: jwt issuer invalid. expected: https://idp.example."],
     ["a wrong audience", `Bearer ${sign({ ...good, aud: "other" })}`, "Bearer token rejected: jwt audience invalid. expected: chat-app."],
-    ["no userId claim", `Bearer ${sign({ iss: "https://idp.example", aud: "chat-app", sub: "x" })}`, 'Bearer token rejected: claim "preferred_username" is missing.'],
+    ["no userId claim", `Bearer ${sign({ iss: "https://idp.example", aud: "chat-app", sub: "x", exp: now + 600 })}`, 'Bearer token rejected: claim "preferred_username" is missing.'],
+    ["a token without exp (it would never expire)", `Bearer ${sign({ preferred_username: "dave", iss: "https://idp.example", aud: "chat-app" })}`, "Bearer token rejected: it has no exp claim."],
     ["garbage", "Bearer not.a.jwt", "Bearer token rejected: invalid token."],
   ])("refuses %s with 401 Unauthenticated", async (_name, authorization, message) => {
     const handler = createNegotiateHandler(makeDeps(jwtSettings));

@@ -7,7 +7,7 @@ import { createGroupMemberCountHandler } from "../../functions/group-member-coun
 import { createGroupMembersHandler } from "../../functions/group-members";
 import { createUserOnlineHandler } from "../../functions/user-online";
 import { countGroupMembers, type GroupMember } from "../../shared/group-presence";
-import { webPubSubPresence, continuationTokenOf } from "../../shared/web-pubsub-presence";
+import { continuationTokenOf } from "../../shared/web-pubsub-presence";
 import { useLiveService } from "./support/live-service";
 import { invoke, makeDeps } from "./support/trigger-harness";
 
@@ -56,7 +56,7 @@ describe("group members, counts and online users", () => {
     expect((await count("?cap=4")).body).toEqual({ group: "room", count: 4, capped: false, cap: 4 });
     expect((await count("?cap=3")).body).toEqual({ group: "room", count: 3, capped: true, cap: 3 });
     // Counting walks pages: with 1-member pages it reads 4 pages and still answers 4.
-    const presence = webPubSubPresence(suite.deps.service);
+    const presence = suite.deps.service;
     expect(await countGroupMembers(presence, "room", 100, 1)).toEqual({ count: 4, capped: false, cap: 100 });
     expect(await countGroupMembers(presence, "room", 2, 1)).toEqual({ count: 2, capped: true, cap: 2 });
     expect((await members("nobody-here")).body).toEqual({ group: "nobody-here", members: [], continuationToken: null });
@@ -87,9 +87,9 @@ describe("group members, counts and online users", () => {
     expect(user).toMatchObject({ status: 400, body: { code: "InvalidUserId" } });
   });
 
-  it("a token the service did not issue is the service's 400, as a 502 ServiceError", async () => {
+  it("a token the service did not issue is the caller's input, so the service's 400 stays a 400 ServiceRejectedInput", async () => {
     const response = await members("room", "?continuationToken=abc%3D");
-    expect(response).toMatchObject({ status: 502, body: { code: "ServiceError", serviceStatus: 400, serviceCode: "InvalidContinuationToken" } });
+    expect(response).toMatchObject({ status: 400, body: { code: "ServiceRejectedInput", serviceStatus: 400, serviceCode: "InvalidContinuationToken" } });
   });
 
   it("an unreachable service is a 502 ServiceUnreachable", async () => {

@@ -3,7 +3,7 @@ import { routes } from "../../functions/routes";
 
 describe("the route table", () => {
   it("holds the function app's triggers with their methods, routes and auth levels", () => {
-    const mine = routes.filter((route) => !["events", "web"].some((prefix) => route.name.startsWith(prefix)));
+    const mine = routes.filter((route) => !["events", "web", "signalr", "realtime"].some((prefix) => route.name.startsWith(prefix)));
     expect(mine.map(({ name, methods, route, authLevel }) => [name, methods.join("|"), route, authLevel])).toEqual([
       ["negotiate", "GET|POST", "negotiate", "anonymous"],
       ["send", "POST", "send", "function"],
@@ -21,6 +21,8 @@ describe("the route table", () => {
       ["groupMembers", "GET", "groups/{group}/members", "function"],
       ["groupMemberCount", "GET", "groups/{group}/members/count", "function"],
       ["userOnline", "GET", "users/{userId}/online", "function"],
+      ["joinGroup", "POST", "join-group", "anonymous"],
+      ["leaveGroup", "POST", "leave-group", "anonymous"],
     ]);
   });
 

@@ -25,14 +25,14 @@ afterAll(async () => {
 
 describe("connections from the function app to the service", () => {
   it("one connection carries many calls in a row", async () => {
-    const { service } = makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) });
+    const service = createServiceClient(makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) }).config);
     const before = proxy.accepted;
     for (let i = 0; i < 20; i++) await service.sendToUser("nobody", { n: i });
     expect(proxy.accepted - before).toBe(1);
   });
 
   it("a burst opens at most maxServiceConnections connections, and every call succeeds", async () => {
-    const { service } = makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) });
+    const service = createServiceClient(makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) }).config);
     const before = proxy.accepted;
     const calls = maxServiceConnections * 3;
     const results = await Promise.allSettled(Array.from({ length: calls }, (_, i) => service.sendToAll({ n: i })));

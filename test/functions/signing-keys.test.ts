@@ -10,6 +10,7 @@ import { WebSocket } from "ws";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ServiceServer } from "../../emulator/src/server";
 import type { TriggerDeps } from "../../functions/trigger-deps";
+import { createServiceClient } from "../../shared/service-client";
 import { startService } from "./support/live-service";
 
 // jsonwebtoken exactly as @azure/web-pubsub loads it (the same module object the service uses).
@@ -18,9 +19,12 @@ const jsonwebtoken = sdkRequire("jsonwebtoken") as typeof import("jsonwebtoken")
 
 let server: ServiceServer;
 let deps: TriggerDeps;
+/** The SDK client exactly as the Web PubSub side of the app builds it. */
+let client: ReturnType<typeof createServiceClient>;
 
 beforeAll(async () => {
   ({ server, deps } = await startService());
+  client = createServiceClient(deps.config);
 });
 afterAll(async () => {
   await server.close();
@@ -40,11 +44,11 @@ function openSocket(url: string): Promise<WebSocket> {
 describe("signing keys are KeyObjects made once", () => {
   it("the SDK signs every REST call and client token with the config's KeyObject", async () => {
     const sign = vi.spyOn(jsonwebtoken, "sign");
-    await deps.service.sendToAll("one", { contentType: "text/plain" });
-    await deps.service.sendToUser("u1", "two", { contentType: "text/plain" });
-    await deps.service.group("g1").sendToAll("three", { contentType: "text/plain" });
-    const token = await deps.service.getClientAccessToken({ userId: "u1" });
-    await deps.service.getClientAccessToken({ userId: "u2" });
+    await client.sendToAll("one", { contentType: "text/plain" });
+    await client.sendToUser("u1", "two", { contentType: "text/plain" });
+    await client.group("g1").sendToAll("three", { contentType: "text/plain" });
+    const token = await client.getClientAccessToken({ userId: "u1" });
+    await client.getClientAccessToken({ userId: "u2" });
     expect(token.url).toContain("access_token=");
     expect(sign).toHaveBeenCalledTimes(5);
     for (const call of sign.mock.calls) expect(call[1]).toBe(deps.config.accessKeyObject);
@@ -52,9 +56,9 @@ describe("signing keys are KeyObjects made once", () => {
 
   it("the service checks REST and client tokens with KeyObjects it made at start, the same ones every time", async () => {
     const verify = vi.spyOn(jsonwebtoken, "verify");
-    await deps.service.sendToAll("one", { contentType: "text/plain" });
-    await deps.service.sendToAll("two", { contentType: "text/plain" });
-    const { url } = await deps.service.getClientAccessToken({ userId: "u1" });
+    await client.sendToAll("one", { contentType: "text/plain" });
+    await client.sendToAll("two", { contentType: "text/plain" });
+    const { url } = await client.getClientAccessToken({ userId: "u1" });
     const sockets = [await openSocket(url), await openSocket(url)];
     for (const ws of sockets) ws.terminate();
     // Two REST checks and two handshakes; each verified with the primary key first.

@@ -77,8 +77,8 @@ describe("cluster usage over the in-process backplane", () => {
     expectClusterTotals(await usage(nodes[1]));
     expectClusterTotals(await usage(nodes[0]));
     const metrics = await (await fetch(`${nodes[0].url}/metrics`)).text();
-    expect(metrics.split("\n")).toContain(`webpubsub_outbound_billed_units_total{hub="${HUB}",target="client"} 2`);
-    expect(metrics.split("\n")).toContain(`webpubsub_connections{hub="${HUB}"} 2`);
+    expect(metrics.split("\n")).toContain(`webpubsub_outbound_billed_units_total{face="webpubsub",hub="${HUB}",target="client"} 2`);
+    expect(metrics.split("\n")).toContain(`webpubsub_connections{face="webpubsub",hub="${HUB}"} 2`);
   });
 });
 

@@ -130,12 +130,12 @@ describe("GET /metrics", () => {
     expect(response.headers.get("content-type")).toBe("text/plain; version=0.0.4; charset=utf-8");
     const text = await response.text();
     for (const line of [
-      'webpubsub_connections{hub="chat"} 1',
-      'webpubsub_inbound_messages_total{hub="chat",source="client"} 1',
-      'webpubsub_inbound_bytes_total{hub="chat",source="client"} 4096',
-      'webpubsub_outbound_messages_total{hub="chat",target="upstream"} 1',
-      'webpubsub_outbound_billed_units_total{hub="chat",target="upstream"} 2',
-      'webpubsub_outbound_billed_units_total{hub="chat",target="client"} 1',
+      'webpubsub_connections{face="webpubsub",hub="chat"} 1',
+      'webpubsub_inbound_messages_total{face="webpubsub",hub="chat",source="client"} 1',
+      'webpubsub_inbound_bytes_total{face="webpubsub",hub="chat",source="client"} 4096',
+      'webpubsub_outbound_messages_total{face="webpubsub",hub="chat",target="upstream"} 1',
+      'webpubsub_outbound_billed_units_total{face="webpubsub",hub="chat",target="upstream"} 2',
+      'webpubsub_outbound_billed_units_total{face="webpubsub",hub="chat",target="client"} 1',
       'webpubsub_rest_latency_seconds_bucket{le="0.005",operation="sendToAll"} 1',
       'webpubsub_rest_latency_seconds_bucket{le="0.0025",operation="sendToAll"} 0',
       'webpubsub_upstream_latency_seconds_count{event="message"} 1',

@@ -1,47 +1,13 @@
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { once } from "node:events";
 import { createServer, type Server } from "node:net";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
+import { ensureWebBuilt, runStartCommand, waitForOutput, type StartedCommand } from "../support/start-command";
 
-// `npm start` runs `node dist/host/start-cli.js` after a build; the test runs the same entry from
-// source through tsx, so it needs no build and always tests the current code.
-const root = join(__dirname, "..", "..");
-const settingsNames = ["WebPubSubConnectionString", "FUNCTIONS_PORT", "EMULATOR_PORT", "FUNCTION_KEYS", "CorsAllowedOrigins", "AllowedGroups", "AllowedRoles", "IdentityMode"];
-
-interface Started {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exit: Promise<number | null>;
-}
+type Started = StartedCommand;
 
 function startStack(args: string[], extraEnv: Record<string, string> = {}): Started {
-  const env = { ...process.env };
-  for (const name of settingsNames) delete env[name];
-  Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, ["--import", "tsx", "host/start-cli.ts", "--settings", "local.settings.example.json", ...args], {
-    cwd: root,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));
-  const exit = once(child, "exit").then(([code]) => code as number | null);
-  return { child, stdout: () => out, stderr: () => err, exit };
-}
-
-async function waitForOutput(started: Started, pattern: RegExp): Promise<RegExpMatchArray> {
-  for (;;) {
-    const found = started.stdout().match(pattern);
-    if (found) return found;
-    const ended = await Promise.race([started.exit.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), 50))]);
-    if (ended) throw new Error(`stack exited early:\n${started.stdout()}\n${started.stderr()}`);
-  }
+  return runStartCommand(["--settings", "local.settings.example.json", ...args], extraEnv);
 }
 
 describe("npm start's local stack", () => {
@@ -51,8 +17,7 @@ describe("npm start's local stack", () => {
   let serviceUrl = "";
 
   beforeAll(async () => {
-    // CI builds before testing; a fresh checkout gets the page bundled here (under a second).
-    if (!existsSync(join(root, "web", "dist", "index.html"))) execFileSync(process.execPath, ["scripts/build-web.mjs"], { cwd: root });
+    ensureWebBuilt();
     stack = startStack(["--functions-port", "0", "--emulator-port", "0", "--function-key", "stack-test-key"]);
     const found = await waitForOutput(stack, /Web page: +(\S+)\n +Function base URL: +(\S+)\n +Service: +(\S+)\n +Connection string: +(\S+)\n[\s\S]*Press Ctrl-C to stop\./);
     [, webPage, functionsBase, serviceUrl] = found as unknown as string[];

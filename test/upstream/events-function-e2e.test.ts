@@ -4,7 +4,7 @@ import { createEventsHandler } from "../../functions/events";
 import { signConnectionId } from "../../shared/cloud-events-signature";
 import { parseConfig } from "../../shared/config";
 import { parseEventsConfig } from "../../shared/events-config";
-import { createServiceClient } from "../../shared/service-client";
+import { createRealtimeService } from "../../shared/realtime-service-factory";
 import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
 import type { FunctionsHost } from "../../host/functions-host";
 import { collect, KEY, startLazyFunctionsHost, startServiceWithUpstream, type ServiceWithUpstream } from "./support/upstream-stack";
@@ -30,7 +30,7 @@ beforeAll(async () => {
     DefaultGroups: "lobby",
     WebPubSubMaxRetries: "0",
   });
-  lazy.setHandler(createEventsHandler({ config, service: createServiceClient(config) }, parseEventsConfig({}, config)));
+  lazy.setHandler(createEventsHandler({ config, service: createRealtimeService(config) }, parseEventsConfig({}, config)));
 });
 
 afterAll(async () => {
@@ -87,6 +87,14 @@ describe("events function behind the local service", () => {
     });
   });
 
+  it("a user id outside Latin-1 goes through connect and the relay intact", async () => {
+    const user = await stack.client("chat", { userId: "用户", groups: ["room-9"] });
+    const received = collect<unknown>((push) => user.on("server-message", (e) => push(e.message.data)), 1);
+    await user.sendEvent("message", { group: "room-9", text: "你好" }, "json");
+    expect(await received).toEqual([{ from: "用户", text: "你好", group: "room-9" }]);
+    user.stop();
+  });
+
   it("echo returns the payload to the sender before the ack", async () => {
     const frank = await stack.client("chat", { userId: "frank" });
     const reply = collect<OnServerDataMessageArgs>((push) => frank.on("server-message", push), 1);
@@ -131,6 +139,18 @@ describe("events function, called directly over HTTP", () => {
     const right = await fetch(eventsUrl, { method: "POST", headers: signedHeaders("c1"), body: "x" });
     expect(right.status).toBe(200);
     expect(Buffer.from(await right.arrayBuffer()).toString()).toBe("x");
+  });
+
+  it("refuses a replayed signed event whose ce-hub is not the URL's hub, or no hub name at all, with 400", async () => {
+    const otherHub = await fetch(eventsUrl, { method: "POST", headers: signedHeaders("c1", { "ce-hub": "elsewhere" }), body: "x" });
+    expect(otherHub.status).toBe(400);
+    expect(await otherHub.json()).toEqual({ code: "InvalidCloudEvent", message: "The ce-hub header does not name the hub in the URL." });
+    const noRouteHub = `${fn.url}/api/events`;
+    const bad = await fetch(noRouteHub, { method: "POST", headers: signedHeaders("c1", { "ce-hub": "no/such hub" }), body: "x" });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toEqual({ code: "InvalidCloudEvent", message: "The ce-hub header is not a valid hub name." });
+    const sameHubOtherCase = await fetch(eventsUrl, { method: "POST", headers: signedHeaders("c1", { "ce-hub": "CHAT" }), body: "x" });
+    expect(sameHubOtherCase.status).toBe(200);
   });
 
   it("takes a body of exactly 1 MiB and refuses 1 MiB + 1 with 413", async () => {

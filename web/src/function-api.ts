@@ -81,7 +81,12 @@ export async function negotiate(settings: FunctionApiSettings, userId: string, g
   return body;
 }
 
-export async function sendMessage(settings: FunctionApiSettings, target: SendTarget, body: OutgoingBody): Promise<void> {
+/** Ask the app to wrap the message with who sent it (`from`, the caller's user id) and where it went through. */
+export interface SenderStampRequest {
+  from: string | null;
+}
+
+export async function sendMessage(settings: FunctionApiSettings, target: SendTarget, body: OutgoingBody, stamp?: SenderStampRequest): Promise<void> {
   let path: string;
   let query: [string, string][];
   switch (target.kind) {
@@ -102,6 +107,7 @@ export async function sendMessage(settings: FunctionApiSettings, target: SendTar
       throw new Error(`unknown target ${String(_never)}`);
     }
   }
+  if (stamp) query.push(["stamp", "sender"], ...(stamp.from ? ([["from", stamp.from]] as [string, string][]) : []));
   await call(endpoint(settings, path, query), {
     method: "POST",
     headers: { ...keyHeaders(settings), "content-type": body.contentType },
@@ -109,10 +115,13 @@ export async function sendMessage(settings: FunctionApiSettings, target: SendTar
   });
 }
 
-/** Adds or removes one connection to or from a group through the management trigger. */
+/**
+ * Joins or leaves a group for this page's own connection through the user-facing routes, which
+ * apply the app's allow-list as negotiate does (the management routes are for server-side code).
+ */
 export async function changeGroupMembership(settings: FunctionApiSettings, action: "join" | "leave", group: string, connectionId: string): Promise<void> {
-  const path = `groups/${encodeURIComponent(group)}/connections/${encodeURIComponent(connectionId)}`;
-  await call(endpoint(settings, path), { method: action === "join" ? "PUT" : "DELETE", headers: keyHeaders(settings) });
+  const path = action === "join" ? "join-group" : "leave-group";
+  await call(endpoint(settings, path, [["group", group], ["connectionId", connectionId]]), { method: "POST", headers: keyHeaders(settings) });
 }
 
 /** The service's HTTP origin from a negotiated client URL (`ws://host:8080/client/...` → `http://host:8080`). */
@@ -124,6 +133,21 @@ export function serviceOriginOf(clientUrl: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Which managed service the function app uses (`GET /api/realtime-service`). */
+export interface ServiceInfo {
+  service: "webpubsub" | "signalr";
+  hub: string;
+}
+
+export async function fetchServiceInfo(settings: FunctionApiSettings): Promise<ServiceInfo> {
+  const response = await call(endpoint(settings, "realtime-service"), { method: "GET" });
+  const body = (await response.json()) as Partial<ServiceInfo>;
+  if (body.service !== "webpubsub" && body.service !== "signalr") {
+    throw new FunctionCallError(response.status, "BadServiceInfo", "realtime-service named no known service.");
+  }
+  return { service: body.service, hub: typeof body.hub === "string" ? body.hub : "" };
 }
 
 /** GET a trigger's JSON answer (presence routes), with the function key when one is set. */

@@ -1,13 +1,17 @@
 /** The web test client: wires the form controls to the function app and the client SDK. */
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { nextConnectionView, initialConnectionView, statusLabels, type ConnectionEvent, type ConnectionView } from "./connection-state";
-import { changeGroupMembership, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
+import { changeGroupMembership, fetchServiceInfo, negotiate, sendMessage, serviceOriginOf, type FunctionApiSettings, type SendTarget } from "./function-api";
 import { appendError, appendMessage } from "./message-log";
+import { fetchNodeDirectory } from "./node-directory";
+import { mountNodePanel, type NodePanel } from "./node-panel";
 import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./payload";
 import { describeFailure } from "./plain-errors";
 import { mountPlanLine } from "./plan-line";
 import { mountPresencePanel } from "./presence-panel";
+import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
+import { protocolLabel, startSignalRSession, type HubProtocolChoice, type SignalRSession } from "./signalr-session";
 import { describeCost, mountUsagePanel } from "./usage-panel";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -27,6 +31,8 @@ const ui = {
   disconnectButton: element<HTMLButtonElement>("disconnect"),
   status: element<HTMLElement>("connection-status"),
   connectionId: element<HTMLElement>("connection-id"),
+  serviceKind: element<HTMLElement>("service-kind"),
+  hubProtocol: element<HTMLSelectElement>("hub-protocol"),
   groupForm: element<HTMLFormElement>("group-form"),
   groupName: element<HTMLInputElement>("group-name"),
   leaveButton: element<HTMLButtonElement>("leave-group"),
@@ -43,16 +49,36 @@ const ui = {
   errors: element<HTMLUListElement>("errors"),
   clearLog: element<HTMLButtonElement>("clear-log"),
   usagePanel: element<HTMLElement>("usage-panel"),
+  groupStatus: element<HTMLElement>("group-status"),
+  stampSender: element<HTMLInputElement>("stamp-sender"),
+  nodes: {
+    panel: element<HTMLElement>("nodes"),
+    connectField: element<HTMLElement>("connect-node-field"),
+    connectNode: element<HTMLSelectElement>("connect-node"),
+    sendField: element<HTMLElement>("send-node-field"),
+    sendNode: element<HTMLSelectElement>("send-node"),
+    baseUrl: element<HTMLInputElement>("base-url"),
+    status: element<HTMLElement>("node-status"),
+    checkForm: element<HTMLFormElement>("check-form"),
+    checkCount: element<HTMLInputElement>("check-count"),
+    checkButton: element<HTMLButtonElement>("run-check"),
+    checkStatus: element<HTMLElement>("check-status"),
+    results: element<HTMLTableElement>("check-results"),
+  },
   planLine: element<HTMLElement>("plan-line"),
   presencePanel: element<HTMLElement>("presence-panel"),
 };
 
 let view: ConnectionView = initialConnectionView;
 let client: WebPubSubClient | null = null;
+/** Set while connected through Azure SignalR Service (the app says which service it uses). */
+let signalr: SignalRSession | null = null;
 let lastConnectionId: string | null = null;
 const joinedGroups = new Set<string>();
 /** The service's HTTP origin, learnt from negotiate; the usage panel polls its /api/usage. */
 let serviceOrigin: string | undefined;
+/** The node controls, once the app said which local nodes run (never, under func start or Azure). */
+let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
 const planLine = mountPlanLine(ui.planLine, { planUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage/plan` : undefined), intervalMs: 2000 });
 const presence = mountPresencePanel(ui.presencePanel, { settings, userId: () => ui.userId.value.trim(), onError: showError });
@@ -69,6 +95,7 @@ function render(): void {
   const active = view.status !== "idle" && view.status !== "disconnected";
   ui.connectButton.disabled = active;
   ui.disconnectButton.disabled = !active;
+  nodes?.refresh();
 }
 
 function settings(): FunctionApiSettings {
@@ -104,12 +131,74 @@ async function rejoinGroups(connectionId: string): Promise<void> {
   }
 }
 
+/** Asks the app which service it uses and says so on the page. */
+async function learnService(api: FunctionApiSettings): Promise<"webpubsub" | "signalr"> {
+  const info = await fetchServiceInfo(api);
+  ui.serviceKind.dataset.service = info.service;
+  if (info.service === "signalr") ui.presencePanel.textContent = "Member lists are not available on Azure SignalR Service: its REST API cannot list a group's connections.";
+  ui.serviceKind.textContent =
+    info.service === "signalr"
+      ? `Azure SignalR Service, hub ${info.hub}, ${protocolLabel(ui.hubProtocol.value as HubProtocolChoice)}`
+      : `Azure Web PubSub, hub ${info.hub}, json.reliable.webpubsub.azure.v1`;
+  return info.service;
+}
+
+/** SignalR: the client negotiates through the app itself; groups at connect are joined through the app afterwards. */
+async function connectSignalR(api: FunctionApiSettings, userId: string, groups: string[], roles: string[]): Promise<void> {
+  if (roles.length > 0) {
+    dispatch({ kind: "sdk-stopped" });
+    return appendError(ui.errors, "Azure SignalR Service has no client roles: clear the Roles field.");
+  }
+  try {
+    signalr = await startSignalRSession(
+      { functionsBaseUrl: api.baseUrl, userId, protocol: ui.hubProtocol.value as HubProtocolChoice },
+      {
+        connected: (connectionId) => {
+          dispatch({ kind: "sdk-connected", connectionId, userId: userId || null });
+          void usage.refresh();
+          if (lastConnectionId !== null && lastConnectionId !== connectionId) void rejoinGroups(connectionId);
+          lastConnectionId = connectionId;
+        },
+        reconnecting: () => dispatch({ kind: "socket-closed" }),
+        closed: (error) => {
+          dispatch({ kind: "sdk-stopped" });
+          if (error && !view.stopping) appendError(ui.errors, `Disconnected by the service: ${error.message}`);
+        },
+        message: (args) => {
+          for (const data of args) receiveServerMessage(typeof data === "string" ? "text" : "json", data);
+        },
+      },
+    );
+  } catch (error) {
+    signalr = null;
+    dispatch({ kind: "sdk-stopped" });
+    return showError("Connecting", error);
+  }
+  const connectionId = view.connectionId;
+  for (const group of groups) {
+    if (!connectionId) break;
+    try {
+      await changeGroupMembership(api, "join", group, connectionId);
+      joinedGroups.add(group);
+    } catch (error) {
+      showError(`Joining group ${group}`, error);
+    }
+  }
+  renderGroups();
+}
+
 async function connect(): Promise<void> {
   const api = settings();
   const userId = ui.userId.value.trim();
   const groups = listField(ui.connectGroups);
   const roles = listField(ui.connectRoles);
   dispatch({ kind: "start-requested" });
+  try {
+    if ((await learnService(api)) === "signalr") return await connectSignalR(api, userId, groups, roles);
+  } catch (error) {
+    dispatch({ kind: "sdk-stopped" });
+    return showError("Connecting", error);
+  }
   const next = new WebPubSubClient(
     {
       getClientAccessUrl: async () => {
@@ -123,6 +212,11 @@ async function connect(): Promise<void> {
   );
   next.on("connected", (event) => {
     dispatch({ kind: "sdk-connected", connectionId: event.connectionId, userId: event.userId ?? null });
+    // The token put this connection in the groups asked for at connect: list them as joined.
+    if (lastConnectionId === null) {
+      for (const group of groups) joinedGroups.add(group);
+      renderGroups();
+    }
     void usage.refresh();
     void planLine.refresh();
     if (lastConnectionId !== null && lastConnectionId !== event.connectionId) void rejoinGroups(event.connectionId);
@@ -134,11 +228,7 @@ async function connect(): Promise<void> {
     if (reason && !view.stopping) appendError(ui.errors, `Disconnected by the service: ${reason}`);
   });
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
-  next.on("server-message", (event) => {
-    // Join/leave notices refresh the member lists (with their cost shown there) instead of the log.
-    if (presence.onMessage(event.message.data)) return;
-    appendMessage(ui.messages, { at: new Date(), sender: "server", dataType: event.message.dataType, data: event.message.data });
-  });
+  next.on("server-message", (event) => receiveServerMessage(event.message.dataType, event.message.data));
   next.on("group-message", (event) => {
     const from = event.message.fromUserId ? ` from ${event.message.fromUserId}` : "";
     appendMessage(ui.messages, { at: new Date(), sender: `group ${event.message.group}${from}`, dataType: event.message.dataType, data: event.message.data });
@@ -153,26 +243,51 @@ async function connect(): Promise<void> {
   }
 }
 
+/** A message the app sent (send, broadcast), as either service's client hands it over. */
+function receiveServerMessage(dataType: string, data: unknown): void {
+  // The delivery test counts its own messages instead of logging them.
+  if (nodes?.receive(data)) return;
+  // Join/leave notices refresh the member lists (with their cost shown there) instead of the log.
+  if (presence.onMessage(data)) return;
+  const stamped = unwrapStamp(dataType, data);
+  if (stamped) {
+    const sender = describeSender(stamped, (host) => nodes?.nodeOfHost(host));
+    appendMessage(ui.messages, { at: new Date(), sender, dataType: stamped.dataType, data: stamped.data });
+    return;
+  }
+  appendMessage(ui.messages, { at: new Date(), sender: "server", dataType, data });
+}
+
 function disconnect(): void {
   dispatch({ kind: "stop-requested" });
   client?.stop();
   client = null;
+  void signalr?.stop();
+  signalr = null;
   lastConnectionId = null;
+  joinedGroups.clear();
+  renderGroups();
 }
 
 async function changeGroup(action: "join" | "leave"): Promise<void> {
   const group = ui.groupName.value.trim();
-  if (!group) return appendError(ui.errors, "Type a group name first.");
+  if (!group) {
+    ui.groupStatus.textContent = "Type a group name first.";
+    return;
+  }
   if (!view.connectionId || view.status !== "connected") return appendError(ui.errors, "Connect first: groups hold connections.");
   try {
     await changeGroupMembership(settings(), action, group, view.connectionId);
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
-    void presence.groupChanged(group, action === "join" ? "joined" : "left");
-    ui.sendStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
+    // SignalR's REST API cannot list a group's members, so there is nothing for a notice to refresh.
+    if (!signalr) void presence.groupChanged(group, action === "join" ? "joined" : "left");
+    ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {
-    showError(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+    const failure = describeFailure(action === "join" ? `Joining group ${group}` : `Leaving group ${group}`, error);
+    ui.groupStatus.textContent = failure;
+    appendError(ui.errors, failure);
   }
 }
 
@@ -193,6 +308,13 @@ async function send(): Promise<void> {
   const size = byteLength(text);
   if (kind !== "everyone" && !targetName) return appendError(ui.errors, "Type a user id or group name to send to.");
   try {
+    if (kind === "client-group" && signalr) {
+      // SignalR clients cannot send to a group themselves: the app's upstream trigger relays it.
+      await signalr.relay(text, targetName);
+      ui.sendStatus.textContent = `Sent ${size} bytes of text to group ${targetName} through the function app's relay.`;
+      void usage.refresh();
+      return;
+    }
     if (kind === "client-group") {
       if (!client || view.status !== "connected") return appendError(ui.errors, "Connect first: client-to-group messages go over your WebSocket.");
       await client.sendToGroup(targetName, clientSdkData(dataType, text), dataType, { noEcho: false });
@@ -202,7 +324,8 @@ async function send(): Promise<void> {
     }
     const target: SendTarget =
       kind === "user" ? { kind: "user", userId: targetName } : kind === "group" ? { kind: "group", group: targetName } : { kind: "everyone" };
-    await sendMessage(settings(), target, buildBody(dataType, text));
+    const stamp = ui.stampSender.checked ? { from: view.userId ?? (ui.userId.value.trim() || null) } : undefined;
+    await sendMessage({ ...settings(), baseUrl: nodes?.sendBaseUrl() ?? settings().baseUrl }, target, buildBody(dataType, text), stamp);
     ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
     void usage.refresh();
   } catch (error) {
@@ -219,12 +342,34 @@ function defaultBaseUrl(): string {
 }
 
 installSocketWatch(window, {
-  opening: (url) => dispatch({ kind: "socket-opening", recovery: isRecoveryUrl(url) }),
+  opening: (url) => {
+    // SignalR's client negotiates by itself: its socket URL is where the page learns the service's origin.
+    if (ui.serviceKind.dataset.service === "signalr") serviceOrigin = serviceOriginOf(url);
+    dispatch({ kind: "socket-opening", recovery: isRecoveryUrl(url) });
+  },
   open: (url) => dispatch({ kind: "socket-open", recovery: isRecoveryUrl(url) }),
   closed: () => dispatch({ kind: "socket-closed" }),
 });
 
 ui.baseUrl.value = defaultBaseUrl();
+const checkBody = (text: string): { contentType: string; bytes: Uint8Array } => ({ contentType: "application/json", bytes: new TextEncoder().encode(text) });
+async function mountNodes(): Promise<void> {
+  const directory = await fetchNodeDirectory(ui.baseUrl.value);
+  if (!directory) return;
+  nodes = mountNodePanel(ui.nodes, directory, {
+    serviceOrigin: () => serviceOrigin,
+    connectedUser: () => (view.status === "connected" ? view.userId : null),
+    send: (baseUrl, userId, message) => sendMessage({ ...settings(), baseUrl }, { kind: "user", userId }, checkBody(JSON.stringify(message))),
+    describeFailure: (error) => describeFailure("Sending", error),
+    storage: (() => {
+      try {
+        return window.localStorage;
+      } catch {
+        return undefined; // storage blocked: results are kept for this page only
+      }
+    })(),
+  });
+}
 ui.connectForm.addEventListener("submit", (event) => {
   event.preventDefault();
   void connect();
@@ -245,6 +390,13 @@ ui.targetKind.addEventListener("change", () => {
 ui.messageText.addEventListener("input", updateOutgoingSize);
 ui.padTo.addEventListener("input", updateOutgoingSize);
 ui.clearLog.addEventListener("click", () => ui.messages.replaceChildren());
+ui.hubProtocol.addEventListener("change", () => {
+  if (ui.serviceKind.dataset.service === "signalr") ui.serviceKind.textContent = ui.serviceKind.textContent.replace(/(JSON|MessagePack)$/, protocolLabel(ui.hubProtocol.value as HubProtocolChoice));
+});
 render();
 updateOutgoingSize();
-document.body.dataset.ready = "true";
+// Say which service the app uses as soon as the page opens; a page opened elsewhere learns it at connect.
+void learnService(settings()).catch(() => undefined);
+void mountNodes().finally(() => {
+  document.body.dataset.ready = "true";
+});

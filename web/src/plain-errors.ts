@@ -8,7 +8,7 @@ const byStatus: Record<number, string> = {
   404: "Not found",
   413: "The message is too large: the limit is 1,048,576 bytes (1 MB)",
   415: "That data type is not accepted",
-  502: "The function app could not deliver through Web PubSub",
+  502: "The function app could not deliver through the realtime service",
 };
 
 interface AckErrorLike {

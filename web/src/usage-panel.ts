@@ -77,6 +77,8 @@ const COLUMNS = ["Hub", "Connections", "Peak", "Inbound msgs", "Outbound msgs", 
 function cell(row: HTMLTableRowElement, text: string, tag: "td" | "th" = "td"): void {
   const element = document.createElement(tag);
   element.textContent = text;
+  // On a phone each row becomes a card; the cell shows its column's name beside the value.
+  element.dataset.label = COLUMNS[row.cells.length] ?? "";
   row.append(element);
 }
 
@@ -113,10 +115,20 @@ function render(container: HTMLElement, usage: UsageBody): void {
       (usage.tier.maxDailyMessages === null ? "." : `, ${numberFormat.format(usage.tier.maxDailyMessages)} messages a day.`)
     : "No tier limits.";
   const total = usage.sinceStart.total.outbound;
-  summary.textContent =
-    `${usage.nodes} node(s). Billed units count each outbound message as ceil(bytes / 2048), at least 1 ` +
-    `(SignalR's rule gives ${numberFormat.format(total.signalrMessages)}; all outbound bytes in 2 KB steps give ${numberFormat.format(total.trafficUnits)}). ${tier}`;
-  container.replaceChildren(table, summary);
+  const nodes = usage.nodes === 1 ? "Counted on 1 node." : `Counted on all ${usage.nodes} nodes.`;
+  summary.textContent = `Every message a client receives costs 1 billed unit, plus 1 more for each further 2,048 bytes it carries. ${nodes} ${tier}`;
+  // The exact rule and the other ways to count the same traffic, one click away.
+  const detail = document.createElement("details");
+  detail.className = "usage-detail";
+  const title = document.createElement("summary");
+  title.textContent = "How this is counted";
+  const rule = document.createElement("p");
+  rule.textContent =
+    `Billed units: each outbound message counts ceil(bytes / 2048), at least 1, as Azure Web PubSub bills it. ` +
+    `Counted the way Azure SignalR Service bills (per message, in 2 KB parts): ${numberFormat.format(total.signalrMessages)}. ` +
+    `All outbound bytes added up, then split into 2 KB parts: ${numberFormat.format(total.trafficUnits)}.`;
+  detail.append(title, rule);
+  container.replaceChildren(table, summary, detail);
 }
 
 export function mountUsagePanel(container: HTMLElement, options: UsagePanelOptions): UsagePanel {

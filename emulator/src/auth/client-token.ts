@@ -26,14 +26,26 @@ function asStrings(value: unknown): string[] {
   return list.map((item) => (typeof item === "string" ? item : JSON.stringify(item)));
 }
 
-function normalisePath(path: string): string {
-  return path.toLowerCase().replace(/\/+$/, "");
+function withoutTrailingSlash(path: string): string {
+  return path.replace(/\/+$/, "");
 }
 
-/** `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter. */
+function safeDecode(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined; // bad percent-encoding matches nothing
+  }
+}
+
+/**
+ * `aud` is the http(s) client URL; compare only its path so ports, hosts and proxies don't matter.
+ * The hub must match exactly: hubs are told apart by case, so a token for `chat` is no
+ * token for `CHAT`.
+ */
 function audienceMatches(aud: unknown, hub: string): boolean {
   const audiences = asStrings(aud);
-  const expected = normalisePath(`/client/hubs/${hub}`);
+  const prefix = "/client/hubs/";
   return audiences.some((value) => {
     let pathname: string;
     try {
@@ -41,7 +53,10 @@ function audienceMatches(aud: unknown, hub: string): boolean {
     } catch {
       pathname = value;
     }
-    return normalisePath(decodeURIComponent(pathname)) === expected;
+    const decoded = safeDecode(pathname);
+    if (decoded === undefined) return false;
+    const path = withoutTrailingSlash(decoded);
+    return path.slice(0, prefix.length).toLowerCase() === prefix && path.slice(prefix.length) === hub;
   });
 }
 
@@ -51,7 +66,7 @@ function describe(error: unknown): string {
   return "the access token is invalid";
 }
 
-/** Verifies a client access token: HS256 only, either key, `exp` with skew, `aud` on the path. */
+/** Verifies a client access token: HS256 only, either key, `exp` required (with skew), `aud` on the path. */
 export function verifyClientToken(token: string, context: TokenCheckContext): TokenCheck {
   let payload: jwt.JwtPayload | undefined;
   let firstError: unknown;
@@ -71,6 +86,8 @@ export function verifyClientToken(token: string, context: TokenCheckContext): To
     }
   }
   if (!payload) return { ok: false, reason: describe(firstError) };
+  // A token without `exp` would be valid forever; the SDKs always set one.
+  if (typeof payload.exp !== "number") return { ok: false, reason: "the access token has no exp claim" };
   if (!audienceMatches(payload.aud, context.hub)) return { ok: false, reason: "the access token audience does not match this hub" };
   const claims: Record<string, string[]> = {};
   for (const [name, value] of Object.entries(payload)) claims[name] = asStrings(value);

@@ -20,6 +20,11 @@ export interface OutboundData {
   data: Uint8Array;
   /** Absolute expiry (ms since epoch) from `messageTtlSeconds`; undefined means no expiry. */
   expiresAt?: number;
+  /**
+   * Set by faces whose messages are method calls (SignalR): the client method to invoke. `data`
+   * is then the JSON arguments array and each face frames the call in its own protocol.
+   */
+  invocationTarget?: string;
 }
 
 export type DeliveryTarget =
@@ -41,7 +46,12 @@ export type ClusterCommand =
   | { kind: "addConnectionToGroup"; connectionId: string; group: string }
   | { kind: "removeConnectionFromGroup"; connectionId: string; group: string }
   | { kind: "removeConnectionFromAllGroups"; connectionId: string }
-  | { kind: "addUserToGroup"; userId: string; group: string }
+  /**
+   * `remember` also applies the membership to the user's future connections on every node that
+   * holds the hub, until `expiresAt` (ms since epoch) or without expiry when null. Absent: only the
+   * user's current connections join.
+   */
+  | { kind: "addUserToGroup"; userId: string; group: string; remember?: { expiresAt: number | null } }
   | { kind: "removeUserFromGroup"; userId: string; group: string }
   | { kind: "removeUserFromAllGroups"; userId: string }
   /** `filter` empty or absent selects every connection (as Microsoft's emulator does). */
@@ -57,6 +67,8 @@ export type ClusterQuery =
   | { kind: "userExists"; userId: string }
   | { kind: "groupExists"; group: string }
   | { kind: "groupConnections"; group: string }
+  /** The user is a remembered member of the group, or one of its connections is in it. */
+  | { kind: "userInGroup"; userId: string; group: string }
   | { kind: "hasPermission"; connectionId: string; permission: Permission; targetName?: string }
   /** Usage counters of this node; answered with a JSON-serialisable snapshot. */
   | { kind: "usage" };

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { splitHubKey } from "../cluster/hub-namespace";
 
 /** Plain per-hub tallies; turned into Prometheus samples only when scraped. */
 interface HubTally {
@@ -24,6 +25,8 @@ function emptyTally(): HubTally {
  * process (tests, in-process clusters) never share or clash. Traffic is counted once per
  * recipient, so it goes into plain per-hub numbers and becomes labelled samples at scrape time
  * (prom-client's label hashing on every delivery cost more than the delivery's own bookkeeping).
+ * Every per-hub sample carries `face` (webpubsub or signalr: which protocol carried the traffic)
+ * and `hub`, the hub's public name within that face.
  */
 export class PrometheusMetrics {
   readonly registry = new Registry();
@@ -38,22 +41,22 @@ export class PrometheusMetrics {
     ) =>
       new Counter({
         ...config,
-        labelNames: ["hub", ...config.labelNames],
+        labelNames: ["face", "hub", ...config.labelNames],
         registers,
         collect() {
           this.reset();
-          for (const [hub, tally] of tallies) for (const [labels, value] of samples(tally)) this.inc({ hub, ...labels } as never, value);
+          for (const [key, tally] of tallies) for (const [labels, value] of samples(tally)) this.inc({ ...splitHubKey(key), ...labels } as never, value);
         },
       });
 
     new Gauge({
       name: "webpubsub_connections",
       help: "Open client connections.",
-      labelNames: ["hub"],
+      labelNames: ["face", "hub"],
       registers,
       collect() {
         this.reset();
-        for (const [hub, tally] of tallies) this.set({ hub }, tally.connections);
+        for (const [key, tally] of tallies) this.set(splitHubKey(key), tally.connections);
       },
     });
     perHub({ name: "webpubsub_connections_opened_total", help: "Client connections opened.", labelNames: [] }, (t) => [[{}, t.opened]]);
@@ -96,6 +99,12 @@ export class PrometheusMetrics {
     registers: [this.registry],
   });
   readonly backplaneErrors = new Counter({ name: "webpubsub_backplane_errors_total", help: "Errors of the backplane link.", registers: [this.registry] });
+  readonly connectionsOverLimit = new Counter({
+    name: "webpubsub_connections_closed_over_limit_total",
+    help: "Connections the service closed because they passed a per-connection limit.",
+    labelNames: ["hub", "limit"],
+    registers: [this.registry],
+  });
 
   /** The tally of one hub, created on first use; callers add to it directly. */
   hub(name: string): HubTally {

@@ -1,5 +1,8 @@
 import type { UsageSnapshot } from "./usage-snapshot";
 
+/** The per-connection limits that end a connection when passed. */
+export type ConnectionLimit = "reliableBufferFull" | "outboundLimit" | "inboundLimit";
+
 /** Why a quota refused something, as the service reports it to the caller. */
 export interface QuotaRefusal {
   status: number;
@@ -26,6 +29,8 @@ export interface ServiceMeter {
   restLatency(operation: string, seconds: number): void;
   upstreamLatency(event: string, seconds: number): void;
   backplaneError(): void;
+  /** A connection was closed because it passed one of its per-connection limits. */
+  connectionOverLimit(hub: string, limit: ConnectionLimit): void;
   /**
    * This node's usage counters, JSON-serialisable: the node answers the backplane `usage`
    * query with it, and `/api/usage` sums the answers. Optional: `noMeter` has none.
@@ -43,4 +48,5 @@ export const noMeter: ServiceMeter = {
   restLatency: () => {},
   upstreamLatency: () => {},
   backplaneError: () => {},
+  connectionOverLimit: () => {},
 };

@@ -73,6 +73,7 @@ export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
     restLatency: (operation, seconds) => metrics.restLatency.observe({ operation }, seconds),
     upstreamLatency: (event, seconds) => metrics.upstreamLatency.observe({ event }, seconds),
     backplaneError: () => metrics.backplaneErrors.inc(),
+    connectionOverLimit: (hub, limit) => metrics.connectionsOverLimit.inc({ hub, limit }),
     snapshot: () => ledger.snapshot(),
   };
 }

@@ -1,6 +1,7 @@
+import { splitHubKey, type Face } from "../cluster/hub-namespace";
 import { trafficUnits } from "./billing-units";
 import type { TierLimits } from "./tier-quota";
-import type { UsageCounters, UsageScope, UsageSnapshot } from "./usage-snapshot";
+import { addCounters, emptyCounters, type UsageCounters, type UsageScope, type UsageSnapshot } from "./usage-snapshot";
 
 /** One hub's (or the total's) usage as `GET /api/usage` reports it: the raw counters plus the figures of each billing rule. */
 export interface HubUsageReport extends Omit<UsageCounters, "outbound"> {
@@ -26,6 +27,11 @@ export interface UsageReport {
   nodes: number;
   tier: { tier: string; units: number; maxConnections: number; maxDailyMessages: number | null } | null;
   sinceStart: ScopeReport;
+  /**
+   * Since start, summed by the face that carried the traffic (Web PubSub or SignalR). In `hubs`,
+   * SignalR hubs are keyed `signalr:<hub>`: the two faces have separate hub namespaces.
+   */
+  faces: Record<Face, HubUsageReport>;
   /** UTC day of `takenAt`; `perDay[today]` is the running day. */
   today: string;
   perDay: Record<string, ScopeReport>;
@@ -54,6 +60,12 @@ function scopeReport(scope: UsageScope): ScopeReport {
   return { total: hubReport(scope.total), hubs: Object.fromEntries(hubs.map((hub) => [hub, hubReport(scope.hubs[hub])])) };
 }
 
+function facesReport(scope: UsageScope): Record<Face, HubUsageReport> {
+  const faces: Record<Face, UsageCounters> = { webpubsub: emptyCounters(), signalr: emptyCounters() };
+  for (const [key, counters] of Object.entries(scope.hubs)) addCounters(faces[splitHubKey(key).face], counters);
+  return { webpubsub: hubReport(faces.webpubsub), signalr: hubReport(faces.signalr) };
+}
+
 export function buildUsageReport(snapshot: UsageSnapshot, limits: TierLimits | undefined): UsageReport {
   return {
     rules: BILLING_RULES,
@@ -64,6 +76,7 @@ export function buildUsageReport(snapshot: UsageSnapshot, limits: TierLimits | u
       ? { tier: limits.tier, units: limits.units, maxConnections: limits.maxConnections, maxDailyMessages: limits.maxDailyMessages ?? null }
       : null,
     sinceStart: scopeReport(snapshot.sinceStart),
+    faces: facesReport(snapshot.sinceStart),
     today: snapshot.takenAt.slice(0, 10),
     perDay: Object.fromEntries(Object.entries(snapshot.days).map(([day, scope]) => [day, scopeReport(scope)])),
   };

@@ -54,7 +54,7 @@ export function emptyScope(): UsageScope {
   return { total: emptyCounters(), hubs: {} };
 }
 
-function addCounters(into: UsageCounters, from: UsageCounters): void {
+export function addCounters(into: UsageCounters, from: UsageCounters): void {
   for (const section of ["connections", "inbound", "outbound"] as const) {
     const target = into[section] as unknown as Record<string, number>;
     const source = from[section] as unknown as Record<string, number>;

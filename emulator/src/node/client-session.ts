@@ -7,6 +7,7 @@ import { AckTracker } from "./ack-tracker";
 import type { OutboundFrames } from "./outbound-frames";
 import { ReliableOutbox } from "./reliable-outbox";
 import { writeFramed } from "../ws/framed-write";
+import type { SessionAdapter } from "./session-adapter";
 
 export interface SessionInit {
   hub: string;
@@ -18,7 +19,14 @@ export interface SessionInit {
   connectionState?: string;
   maxUnackedMessages: number;
   maxUnackedBytes: number;
+  /** Set by faces other than Web PubSub: they frame deliveries and own the socket's protocol. */
+  adapter?: SessionAdapter;
+  /** Bytes the socket may hold unsent (its `bufferedAmount`) before this session is ended. */
+  maxOutboundBytes: number;
 }
+
+/** What became of one data message: sent, or the session must end because a limit was passed. */
+export type SendOutcome = "sent" | "reliableBufferFull" | "outboundLimit";
 
 /**
  * One logical client connection. On the reliable protocol it outlives its socket: groups,
@@ -34,11 +42,13 @@ export class ClientSession {
   readonly groups = new Set<string>();
   readonly acks = new AckTracker();
   readonly outbox: ReliableOutbox | undefined;
+  readonly adapter: SessionAdapter | undefined;
   connectionState: string | undefined;
   socket: WebSocket | null = null;
   /** Set once the session is gone for good; nothing is delivered after it. */
   ended = false;
   recoveryTimer: unknown;
+  readonly #maxOutboundBytes: number;
 
   constructor(init: SessionInit) {
     this.hub = init.hub;
@@ -48,7 +58,9 @@ export class ClientSession {
     this.subprotocol = init.subprotocol;
     this.permissions = new ConnectionPermissions(init.roles);
     this.connectionState = init.connectionState;
+    this.adapter = init.adapter;
     this.outbox = init.protocol === "reliable" ? new ReliableOutbox(init.maxUnackedMessages, init.maxUnackedBytes) : undefined;
+    this.#maxOutboundBytes = init.maxOutboundBytes;
   }
 
   get upstreamConnection(): UpstreamConnection {
@@ -61,23 +73,30 @@ export class ClientSession {
     };
   }
 
-  /** Sends a data message; false when the reliable buffer overflowed (the caller must end the session). */
-  sendData(frames: OutboundFrames): boolean {
+  /**
+   * Sends a data message. A client that does not read lets its socket buffer grow; past
+   * `maxOutboundBytes` the message is not sent and the caller must end the session.
+   */
+  sendData(frames: OutboundFrames): SendOutcome {
+    if (this.adapter) return this.adapter.sendData(frames);
     const socket = this.socket;
     switch (this.protocol) {
       case "raw":
+        if (this.#overLimit(frames.rawFrame.length)) return "outboundLimit";
         if (socket) writeFramed(socket, frames.rawFrame, frames.raw, frames.binary);
-        return true;
+        return "sent";
       case "json":
+        if (this.#overLimit(frames.jsonFrame.length)) return "outboundLimit";
         if (socket) writeFramed(socket, frames.jsonFrame, frames.json.json, false);
-        return true;
+        return "sent";
       case "reliable": {
         const outbox = this.outbox!;
         const sequenceId = outbox.nextSequenceId();
         const frame = reliableFrame(frames.json, sequenceId);
-        if (!outbox.keep(sequenceId, frame)) return false;
+        if (!outbox.keep(sequenceId, frame)) return "reliableBufferFull";
+        if (this.#overLimit(frame.length)) return "outboundLimit";
         socket?.send(frame, { binary: false });
-        return true;
+        return "sent";
       }
       default: {
         const _never: never = this.protocol;
@@ -86,9 +105,13 @@ export class ClientSession {
     }
   }
 
+  #overLimit(frameBytes: number): boolean {
+    return this.socket !== null && this.socket.bufferedAmount + frameBytes > this.#maxOutboundBytes;
+  }
+
   /** Acks, pongs and system messages: JSON protocols only, never buffered. */
   sendControl(message: ServerMessage): void {
-    if (this.protocol === "raw") return;
+    if (this.protocol === "raw" || this.adapter) return;
     this.socket?.send(serializeServerMessage(message), { binary: false });
   }
 }

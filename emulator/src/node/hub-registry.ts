@@ -1,4 +1,5 @@
 import type { ClientSession } from "./client-session";
+import { UserGroupMemberships } from "./user-group-memberships";
 
 export interface MembershipListener {
   groupActivated(hub: string, group: string): void;
@@ -11,11 +12,16 @@ export class HubConnections {
   readonly connections = new Map<string, ClientSession>();
   readonly groups = new Map<string, Set<ClientSession>>();
   readonly users = new Map<string, Set<ClientSession>>();
+  /** Memberships that also cover a user's future connections (empty unless a face remembers some). */
+  readonly userGroups: UserGroupMemberships;
 
   constructor(
     readonly hub: string,
     private readonly listener: MembershipListener,
-  ) {}
+    now: () => number = Date.now,
+  ) {
+    this.userGroups = new UserGroupMemberships(now);
+  }
 
   add(session: ClientSession): void {
     this.connections.set(session.connectionId, session);
@@ -23,6 +29,7 @@ export class HubConnections {
       let sessions = this.users.get(session.userId);
       if (!sessions) this.users.set(session.userId, (sessions = new Set()));
       sessions.add(session);
+      for (const group of this.userGroups.groupsOf(session.userId)) this.join(session, group);
     }
   }
 
@@ -62,7 +69,10 @@ export class HubConnections {
 export class HubRegistry {
   private readonly hubs = new Map<string, HubConnections>();
 
-  constructor(private readonly listener: MembershipListener) {}
+  constructor(
+    private readonly listener: MembershipListener,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get(hub: string): HubConnections | undefined {
     return this.hubs.get(hub);
@@ -71,7 +81,7 @@ export class HubRegistry {
   getOrCreate(hub: string): HubConnections {
     let connections = this.hubs.get(hub);
     if (!connections) {
-      this.hubs.set(hub, (connections = new HubConnections(hub, this.listener)));
+      this.hubs.set(hub, (connections = new HubConnections(hub, this.listener, this.now)));
       this.listener.hubActivated(hub);
     }
     return connections;

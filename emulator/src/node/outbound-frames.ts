@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import type { OutboundData } from "../cluster/commands";
 import { buildDataFrame, type DataFrame } from "../protocol/server-message";
 import { encodeDataFrame } from "../protocol/websocket-frame";
@@ -11,6 +12,8 @@ export class OutboundFrames {
   private dataFrame: DataFrame | undefined;
   private rawWire: Buffer | undefined;
   private jsonWire: Buffer | undefined;
+  private faceFrames: Map<symbol, unknown> | undefined;
+  private rawBinary: boolean | undefined;
 
   constructor(readonly message: OutboundData) {}
 
@@ -25,8 +28,13 @@ export class OutboundFrames {
     return this.dataFrame;
   }
 
+  /**
+   * Whether raw clients get a binary frame: binary data, and text whose bytes are not UTF-8 (an
+   * event handler's reply, say), which in a text frame would make the client fail the connection.
+   */
   get binary(): boolean {
-    return this.message.dataType === "binary";
+    this.rawBinary ??= this.message.dataType === "binary" || !isUtf8(this.raw);
+    return this.rawBinary;
   }
 
   /** The raw payload as a whole WebSocket frame, framed once for every raw recipient. */
@@ -39,6 +47,15 @@ export class OutboundFrames {
   get jsonFrame(): Buffer {
     this.jsonWire ??= encodeDataFrame(this.json.json, false);
     return this.jsonWire;
+  }
+
+  /** A frame of another face (SignalR JSON, MessagePack), built once per message under the face's own key. */
+  faceFrame<T>(key: symbol, build: (message: OutboundData) => T): T {
+    this.faceFrames ??= new Map();
+    if (this.faceFrames.has(key)) return this.faceFrames.get(key) as T;
+    const frame = build(this.message);
+    this.faceFrames.set(key, frame);
+    return frame;
   }
 
   /** Payload bytes, as the meter counts them. */

@@ -3,7 +3,7 @@ import type { ClusterAnswer, ClusterCommand, ClusterQuery, CloseTarget, Delivery
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ResolvedServiceOptions } from "../options";
 import type { ServiceApi } from "../service-api";
-import type { ClientSession } from "./client-session";
+import type { ClientSession, SendOutcome } from "./client-session";
 import { DeliveryFilterCache, type SessionPredicate } from "./delivery-filter-cache";
 import { HubRegistry, type HubConnections } from "./hub-registry";
 import { OutboundFrames } from "./outbound-frames";
@@ -28,7 +28,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
       groupActivated: (hub, group) => this.backplane.groupActivated(hub, group),
       groupDeactivated: (hub, group) => this.backplane.groupDeactivated(hub, group),
       hubActivated: (hub) => this.backplane.hubActivated(hub),
-    });
+    }, () => options.clock.now());
     this.lifecycle = new SessionLifecycle(options, this.registry);
   }
 
@@ -55,6 +55,10 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
 
   async groupExists(hub: string, group: string): Promise<boolean> {
     return this.askAll(hub, { kind: "groupExists", group });
+  }
+
+  async userInGroup(hub: string, userId: string, group: string): Promise<boolean> {
+    return this.askAll(hub, { kind: "userInGroup", userId, group });
   }
 
   async hasPermission(hub: string, connectionId: string, permission: Permission, targetName?: string): Promise<boolean> {
@@ -91,6 +95,11 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
           kind: "connections",
           value: [...(local?.groups.get(query.group) ?? [])].map((s) => ({ connectionId: s.connectionId, userId: s.userId })),
         };
+      case "userInGroup": {
+        const remembered = local?.userGroups.groupsOf(query.userId).includes(query.group) ?? false;
+        const viaConnection = [...(local?.users.get(query.userId) ?? [])].some((s) => s.groups.has(query.group));
+        return { kind: "boolean", value: remembered || viaConnection };
+      }
       case "hasPermission": {
         const session = local?.connections.get(query.connectionId);
         return { kind: "boolean", value: session?.permissions.has(query.permission, query.targetName) ?? false };
@@ -128,12 +137,15 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
         return;
       }
       case "addUserToGroup":
+        if (command.remember) this.rememberUserGroup(local, command.userId, command.group, command.remember.expiresAt);
         for (const session of local.users.get(command.userId) ?? []) local.join(session, command.group);
         return;
       case "removeUserFromGroup":
+        local.userGroups.forget(command.userId, command.group);
         for (const session of local.users.get(command.userId) ?? []) local.leave(session, command.group);
         return;
       case "removeUserFromAllGroups":
+        local.userGroups.forgetAll(command.userId);
         for (const session of local.users.get(command.userId) ?? []) for (const group of [...session.groups]) local.leave(session, group);
         return;
       case "addToGroupsByFilter":
@@ -167,15 +179,28 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
     }
   }
 
+  /** A remembered membership with an expiry takes the user's connections out of the group when it lapses. */
+  private rememberUserGroup(local: HubConnections, userId: string, group: string, expiresAt: number | null): void {
+    local.userGroups.remember(userId, group, expiresAt);
+    if (expiresAt === null) return;
+    this.options.clock.setTimeout(() => {
+      const current = local.userGroups.expiryOf(userId, group);
+      if (current !== undefined && current !== expiresAt) return; // renewed since (undefined: lapsed or removed)
+      local.userGroups.forget(userId, group);
+      for (const session of local.users.get(userId) ?? []) local.leave(session, group);
+    }, Math.max(0, expiresAt - this.options.clock.now()));
+  }
+
   /** Fans a message out, serializing it once per protocol variant. */
   private deliver(local: HubConnections, target: DeliveryTarget, message: OutboundData): void {
     if (message.expiresAt !== undefined && this.options.clock.now() > message.expiresAt) return;
     const frames = new OutboundFrames(message);
-    let overflowed: ClientSession[] | undefined;
+    let overflowed: Array<{ session: ClientSession; outcome: Exclude<SendOutcome, "sent"> }> | undefined;
     const send = (session: ClientSession): void => {
       if (session.ended) return;
-      if (session.sendData(frames)) this.meter.outboundMessage(local.hub, "client", frames.payloadBytes);
-      else (overflowed ??= []).push(session);
+      const outcome = session.sendData(frames);
+      if (outcome === "sent") this.meter.outboundMessage(local.hub, "client", frames.payloadBytes);
+      else (overflowed ??= []).push({ session, outcome });
     };
     if (target.kind === "connection") {
       const session = local.connections.get(target.connectionId);
@@ -192,9 +217,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
         }
       }
     }
-    for (const session of overflowed ?? []) {
-      this.lifecycle.end(session, "The reliable message buffer is full.", { notifyClient: true, closeCode: 1008 });
-    }
+    for (const { session, outcome } of overflowed ?? []) this.lifecycle.endOverLimit(session, outcome);
   }
 
   private closeTargets(local: HubConnections, target: CloseTarget): ClientSession[] {

@@ -1,4 +1,5 @@
 import type { WebSocket } from "ws";
+import type { ConnectionLimit } from "../metering/service-meter";
 import { createReconnectionToken } from "../auth/reconnection-token";
 import type { ResolvedServiceOptions } from "../options";
 import type { ClientSession } from "./client-session";
@@ -8,10 +9,16 @@ import type { HubRegistry } from "./hub-registry";
 const FINAL_CLIENT_CLOSE_CODES = new Set([1000, 1001, 1005]);
 
 /** WebSocket close reasons are limited to 123 bytes. */
-function closeReason(reason: string): string {
+export function closeReason(reason: string): string {
   const bytes = Buffer.from(reason, "utf8");
   return bytes.length <= 123 ? reason : bytes.subarray(0, 120).toString("utf8").replace(/\uFFFD$/, "");
 }
+
+const LIMIT_REASONS = {
+  reliableBufferFull: "The reliable message buffer is full.",
+  outboundLimit: "The client is not reading its messages fast enough.",
+  inboundLimit: "Too many messages are waiting for the event handler.",
+} as const;
 
 export interface EndOptions {
   /** Send `disconnected` and close the socket (service-initiated end). */
@@ -35,6 +42,10 @@ export class SessionLifecycle {
     for (const group of initialGroups) hub.join(session, group);
     session.socket = socket;
     this.options.meter.connectionOpened(session.hub);
+    if (session.adapter) {
+      session.adapter.opened();
+      return;
+    }
     this.sendConnected(session);
     this.options.upstream.connected(session.upstreamConnection);
   }
@@ -51,7 +62,9 @@ export class SessionLifecycle {
     session.recoveryTimer = undefined;
     const previous = session.socket;
     session.socket = socket;
-    previous?.terminate();
+    // A socket still open loses its session to the recovering one; it is told why, and 1008 keeps
+    // it from recovering straight back.
+    previous?.close(1008, "The connection was recovered on another socket.");
     this.sendConnected(session);
     for (const frame of session.outbox?.unacked() ?? []) socket.send(frame, { binary: false });
   }
@@ -77,14 +90,27 @@ export class SessionLifecycle {
     if (session.recoveryTimer !== undefined) this.options.clock.clearTimeout(session.recoveryTimer);
     session.recoveryTimer = undefined;
     const socket = session.socket;
-    if (socket) {
+    if (socket && session.adapter) {
+      session.adapter.close(reason, how);
+    } else if (socket) {
       if (how.notifyClient) session.sendControl({ kind: "disconnected", message: reason });
       // A reliable client would try to recover from anything but 1008, and there is nothing to recover.
       socket.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
     }
     this.registry.get(session.hub)?.remove(session);
     this.options.meter.connectionClosed(session.hub);
-    this.options.upstream.disconnected(session.upstreamConnection, reason);
+    if (session.adapter) session.adapter.ended(reason);
+    else this.options.upstream.disconnected(session.upstreamConnection, reason);
+  }
+
+  /**
+   * Ends a session that passed one of its limits: close code 1008 (a reliable client must not
+   * try to recover), a reason that names the limit, and one count in `/metrics`.
+   */
+  endOverLimit(session: ClientSession, limit: ConnectionLimit): void {
+    if (session.ended) return;
+    this.options.meter.connectionOverLimit(session.hub, limit);
+    this.end(session, LIMIT_REASONS[limit], { notifyClient: true, closeCode: 1008 });
   }
 
   private sendConnected(session: ClientSession): void {
@@ -92,8 +118,13 @@ export class SessionLifecycle {
       kind: "connected",
       userId: session.userId,
       connectionId: session.connectionId,
-      ...(session.protocol === "reliable" ? { reconnectionToken: createReconnectionToken(session.connectionId, this.options.accessKey) } : {}),
+      ...(session.protocol === "reliable" ? { reconnectionToken: this.reconnectionToken(session) } : {}),
     });
+  }
+
+  private reconnectionToken(session: ClientSession): string {
+    const expiresAt = Math.floor(this.options.clock.now() / 1000) + this.options.reconnectionTokenLifetimeSeconds;
+    return createReconnectionToken(session.connectionId, this.options.accessKey, expiresAt);
   }
 
   /** Ends every session (server shutdown). */

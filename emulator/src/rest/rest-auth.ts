@@ -8,8 +8,9 @@ const CLOCK_TOLERANCE_SECONDS = 300;
 /**
  * Verifies the REST bearer token: HS256 only, signed with any of the access keys, not
  * expired, and `aud` naming this request. The SDK signs the absolute request URL; only its path and
- * query are compared (with or without the query, case-insensitively, raw or URL-decoded), because
- * the host the SDK was configured with can differ from ours behind a proxy. The keys are
+ * query are compared (with or without the query, raw or percent-decoded), because the host the SDK
+ * was configured with can differ from ours behind a proxy. Case counts and `+` is not a space: a
+ * token for `users/Alice` is no token for `users/alice`, nor `a+b` for `a%20b`. The keys are
  * `KeyObject`s made once (see shared/signing-key.ts), never parsed per request.
  */
 export function verifyRestToken(authorization: string | undefined, accessKeys: readonly KeyObject[], requestTarget: string, nowSeconds?: number): void {
@@ -43,7 +44,7 @@ function verifySignature(token: string, accessKeys: readonly KeyObject[], nowSec
 export function audienceMatches(aud: string, requestTarget: string): boolean {
   const audTarget = stripOrigin(aud);
   return [requestTarget, withoutQuery(requestTarget)].some(
-    (candidate) => sameText(audTarget, candidate) || sameText(safeDecode(audTarget), safeDecode(candidate)),
+    (candidate) => audTarget === candidate || sameDecoded(audTarget, candidate),
   );
 }
 
@@ -57,14 +58,15 @@ function withoutQuery(target: string): string {
   return q < 0 ? target : target.slice(0, q);
 }
 
-function sameText(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+function sameDecoded(a: string, b: string): boolean {
+  const left = safeDecode(a);
+  return left !== undefined && left === safeDecode(b);
 }
 
-function safeDecode(text: string): string {
+function safeDecode(text: string): string | undefined {
   try {
-    return decodeURIComponent(text.replace(/\+/g, " "));
+    return decodeURIComponent(text);
   } catch {
-    return text;
+    return undefined; // bad percent-encoding matches only byte for byte
   }
 }

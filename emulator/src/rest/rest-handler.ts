@@ -97,9 +97,9 @@ function respondError(req: IncomingMessage, res: ServerResponse, error: RestHttp
 
 /**
  * A body we refused (413, 401, 415, ...) is not read to its end; closing the connection after the
- * answer stops the upload instead of draining it.
+ * answer stops the upload instead of draining it. Returns the headers to add to the answer.
  */
-function closeIfUnread(req: IncomingMessage, res: ServerResponse): Record<string, string> {
+export function closeIfUnread(req: IncomingMessage, res: ServerResponse): Record<string, string> {
   if (req.complete || !hasBody(req)) return {};
   res.once("finish", () => {
     // Node drains what is in flight so the client can read the answer; a client that keeps

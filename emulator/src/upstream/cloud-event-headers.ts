@@ -1,5 +1,6 @@
 import { signConnectionId } from "../../../shared/cloud-events-signature";
 import { dataTypeOfMediaType, mediaTypeOf } from "../../../shared/content-type";
+import { encodeHeaderText } from "../../../shared/header-text";
 import type { DataType } from "../cluster/commands";
 import type { SystemEventName } from "./upstream-settings";
 
@@ -35,25 +36,29 @@ export function cloudEventType(event: CloudEventHeaderInput["event"]): string {
   }
 }
 
-/** The full header set of a Web PubSub CloudEvent; optional headers are left out when they have no value. */
+/**
+ * The full header set of a Web PubSub CloudEvent; optional headers are left out when they have no
+ * value. Values a client chose (user id, event name, subprotocol) go through `encodeHeaderText`, so
+ * no name can make the request unsendable.
+ */
 export function buildCloudEventHeaders(input: CloudEventHeaderInput): Record<string, string> {
   const headers: Record<string, string> = {
     "ce-specversion": "1.0",
     "ce-awpsversion": "1.0",
-    "ce-type": cloudEventType(input.event),
+    "ce-type": encodeHeaderText(cloudEventType(input.event)),
     "ce-source": `/hubs/${input.hub}/client/${input.connectionId}`,
     "ce-id": input.id,
     "ce-time": new Date(input.time).toISOString(),
     "ce-hub": input.hub,
     "ce-connectionId": input.connectionId,
-    "ce-eventName": input.event.name,
+    "ce-eventName": encodeHeaderText(input.event.name),
     "ce-signature": signConnectionId(input.accessKeys, input.connectionId),
     "WebHook-Request-Origin": input.origin,
     "Content-Type": input.contentType,
   };
-  if (input.userId !== null && input.userId !== "") headers["ce-userId"] = input.userId;
-  if (input.subprotocol) headers["ce-subprotocol"] = input.subprotocol;
-  if (input.connectionState) headers["ce-connectionState"] = input.connectionState;
+  if (input.userId !== null && input.userId !== "") headers["ce-userId"] = encodeHeaderText(input.userId);
+  if (input.subprotocol) headers["ce-subprotocol"] = encodeHeaderText(input.subprotocol);
+  if (input.connectionState) headers["ce-connectionState"] = encodeHeaderText(input.connectionState);
   return headers;
 }
 

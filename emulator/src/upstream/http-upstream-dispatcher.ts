@@ -130,9 +130,13 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
   }
 
   #fireAndForget(connection: UpstreamConnection, event: UpstreamEventKey, body: Buffer): void {
-    const task = this.#deliver(connection, event, body, "application/json").then((delivery) => {
-      if (delivery.kind === "failed") this.#options.log(`upstream: ${event.name} event for ${connection.connectionId} not delivered: ${delivery.message}`);
-    });
+    // Nothing a client sends may turn into an unhandled rejection: that would end the process.
+    const task = this.#deliver(connection, event, body, "application/json").then(
+      (delivery) => {
+        if (delivery.kind === "failed") this.#options.log(`upstream: ${event.name} event for ${connection.connectionId} not delivered: ${delivery.message}`);
+      },
+      (error: unknown) => this.#options.log(`upstream: ${event.name} event for ${connection.connectionId} not delivered: ${(error as Error).message}`),
+    );
     this.#background.add(task);
     void task.finally(() => this.#background.delete(task));
   }
@@ -182,6 +186,7 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
         }
       } else {
         if (result.failure.kind === "response-too-large") return { kind: "failed", message: `The ${result.failure.message}.` };
+        if (result.failure.kind === "invalid-request") return { kind: "failed", message: `The event could not be sent: ${result.failure.message}.` };
         lastProblem = result.failure.message;
       }
     }

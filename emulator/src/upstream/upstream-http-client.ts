@@ -11,7 +11,8 @@ export interface UpstreamHttpResponse {
 export type UpstreamTransportFailure =
   | { kind: "network"; message: string }
   | { kind: "timeout"; message: string }
-  | { kind: "response-too-large"; message: string };
+  | { kind: "response-too-large"; message: string }
+  | { kind: "invalid-request"; message: string };
 
 export type UpstreamHttpResult = { ok: true; response: UpstreamHttpResponse } | { ok: false; failure: UpstreamTransportFailure };
 
@@ -59,11 +60,19 @@ export class UpstreamHttpClient {
       const transport = url.protocol === "https:" ? https : http;
       const headers: Record<string, string | number> = { ...request.headers };
       if (request.body) headers["Content-Length"] = request.body.byteLength;
-      const req = transport.request(url, {
-        method: request.method,
-        headers,
-        agent: url.protocol === "https:" ? this.#httpsAgent : this.#httpAgent,
-      });
+      let req: http.ClientRequest;
+      try {
+        req = transport.request(url, {
+          method: request.method,
+          headers,
+          agent: url.protocol === "https:" ? this.#httpsAgent : this.#httpAgent,
+        });
+      } catch (error) {
+        // Node validates headers synchronously (ERR_INVALID_CHAR); a request it refuses is an answer, never a throw.
+        settled = true;
+        resolve({ ok: false, failure: { kind: "invalid-request", message: `the request could not be sent: ${(error as Error).message}` } });
+        return;
+      }
       this.#pending.add(req);
       const timer = setTimeout(() => {
         finish({ ok: false, failure: { kind: "timeout", message: `no response from ${url.origin} within ${request.timeoutMs} ms` } });

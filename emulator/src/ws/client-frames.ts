@@ -22,9 +22,15 @@ const OK: AckResult = { ok: true };
 /**
  * Handles the frames of one socket. Frames are processed one after another (an event waits for
  * its upstream answer before the next frame runs), so acks keep the order of the requests.
+ * Frames waiting their turn are bounded (`maxPendingInboundFrames`, `maxPendingInboundBytes`):
+ * one more ends the connection with 1008. When the socket closes, waiting frames are dropped, so
+ * no event reaches the handler after the connection's `disconnected`.
  */
 export class ClientFrameHandler {
-  private queue: Promise<void> = Promise.resolve();
+  private readonly waiting: Array<{ bytes: Buffer; isBinary: boolean }> = [];
+  private waitingBytes = 0;
+  private running = false;
+  private closed = false;
 
   constructor(
     private readonly node: ServiceNode,
@@ -34,13 +40,39 @@ export class ClientFrameHandler {
   ) {}
 
   onFrame(data: RawData, isBinary: boolean): void {
+    if (this.closed) return;
     const bytes = toBuffer(data);
-    this.queue = this.queue
-      .then(() => (this.session.protocol === "raw" ? this.handleRaw(bytes, isBinary) : this.handleJson(bytes, isBinary)))
-      .catch((error: unknown) => {
+    if (this.running && (this.waiting.length >= this.options.maxPendingInboundFrames || this.waitingBytes + bytes.length > this.options.maxPendingInboundBytes)) {
+      this.onClose();
+      if (this.session.socket === this.socket) this.node.lifecycle.endOverLimit(this.session, "inboundLimit");
+      else this.socket.close(CloseCode.policyViolation, "Too many messages are waiting for the event handler.");
+      return;
+    }
+    this.waiting.push({ bytes, isBinary });
+    this.waitingBytes += bytes.length;
+    if (!this.running) void this.drain();
+  }
+
+  /** The socket is gone: what still waits is dropped, never sent upstream. */
+  onClose(): void {
+    this.closed = true;
+    this.waiting.length = 0;
+    this.waitingBytes = 0;
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    for (let next = this.waiting.shift(); next !== undefined && !this.closed; next = this.waiting.shift()) {
+      this.waitingBytes -= next.bytes.length;
+      if (this.session.ended || this.session.socket !== this.socket) continue;
+      try {
+        await (this.session.protocol === "raw" ? this.handleRaw(next.bytes, next.isBinary) : this.handleJson(next.bytes, next.isBinary));
+      } catch (error) {
         this.options.logger.error(`client frame failed on ${this.session.connectionId}: ${(error as Error).message}`);
         this.socket.close(CloseCode.internalError, "Internal error.");
-      });
+      }
+    }
+    this.running = false;
   }
 
   private async handleRaw(bytes: Buffer, isBinary: boolean): Promise<void> {
@@ -124,6 +156,9 @@ export class ClientFrameHandler {
       case "joinGroup":
       case "leaveGroup":
         if (!session.permissions.has("joinLeaveGroup", message.group)) return forbidden(`join or leave group ${message.group}`);
+        if (message.kind === "joinGroup" && !session.groups.has(message.group) && session.groups.size >= this.options.maxGroupsPerConnection) {
+          return { ok: false, name: "BadRequest", message: `The connection is already in ${this.options.maxGroupsPerConnection} groups, the most one connection may join.` };
+        }
         if (message.kind === "joinGroup") hub.join(session, message.group);
         else hub.leave(session, message.group);
         return OK;

@@ -75,7 +75,7 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
   if (recoverId !== null && chosen.kind === "reliable") {
     const token = url.searchParams.get("awps_reconnection_token") ?? "";
     const session = deps.findRecoverable(hub, recoverId);
-    if (session && verifyReconnectionToken(recoverId, token, keys)) return { kind: "recover", session };
+    if (session && verifyReconnectionToken(recoverId, token, keys, Math.floor(options.clock.now() / 1000))) return { kind: "recover", session };
     return { kind: "recoveryFailed", subprotocol: chosen.subprotocol, reason: "The connection cannot be recovered." };
   }
 

@@ -23,7 +23,8 @@ describe("verifyRestToken", () => {
     ["SDK token for the full URL", `Bearer ${sdkToken(`http://localhost:8080${TARGET}`)}`, "ok"],
     ["URL without query", `Bearer ${sdkToken("http://localhost:8080/api/hubs/hub1/:send")}`, "ok"],
     ["other host (proxy)", `Bearer ${sdkToken(`https://example.com${TARGET}`)}`, "ok"],
-    ["different case", `Bearer ${sdkToken(`http://LOCALHOST:8080${TARGET.toUpperCase()}`)}`, "ok"],
+    ["other host case", `Bearer ${sdkToken(`http://LOCALHOST:8080${TARGET}`)}`, "ok"],
+    ["different path case", `Bearer ${sdkToken(`http://localhost:8080${TARGET.toUpperCase()}`)}`, "401 InvalidToken: The access token's audience does not match the request URL."],
     ["decoded audience", `Bearer ${sdkToken(`http://localhost:8080${decodeURIComponent(TARGET)}`)}`, "ok"],
     ["secondary key", `Bearer ${sdkToken(`http://localhost:8080${TARGET}`, KEY2)}`, "ok"],
     ["no header", undefined, "401 MissingToken: Authorization: Bearer <token> header is required."],
@@ -48,6 +49,12 @@ describe("verifyRestToken", () => {
     ["/api/hubs/a/:send", "/api/hubs/a/:send", true],
     ["http://h/api/hubs/a%20b/:send", "/api/hubs/a b/:send", true],
     ["http://h/api/hubs/b/:send", "/api/hubs/a/:send", false],
+    // Users and groups are told apart by case, and `+` in a path is a plus, not a space.
+    ["http://h/api/hubs/a/users/Alice/:send", "/api/hubs/a/users/alice/:send", false],
+    ["http://h/api/hubs/a/users/a+b/:send", "/api/hubs/a/users/a%20b/:send", false],
+    ["http://h/api/hubs/a/users/a%2Bb/:send", "/api/hubs/a/users/a+b/:send", true],
+    ["http://h/api/hubs/a/users/%E0%A4%A/:send", "/api/hubs/a/users/x/:send", false],
+    ["http://h/api/hubs/a/users/%E0%A4%A/:send", "/api/hubs/a/users/%E0%A4%A/:send", true],
   ])("audience %s vs %s → %s", (aud, target, expected) => {
     expect(audienceMatches(aud, target)).toBe(expected);
   });

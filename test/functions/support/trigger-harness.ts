@@ -2,7 +2,7 @@ import { HttpRequest, InvocationContext } from "@azure/functions";
 import type { HttpHandler, HttpResponseInit } from "@azure/functions";
 import { parseConfig } from "../../../shared/config";
 import type { SettingsRecord } from "../../../shared/config";
-import { createServiceClient } from "../../../shared/service-client";
+import { createRealtimeService } from "../../../shared/realtime-service-factory";
 import type { TriggerDeps } from "../../../functions/trigger-deps";
 
 export const accessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -21,7 +21,7 @@ export function makeDeps(settings: SettingsRecord & { WebPubSubConnectionString?
     WebPubSubMaxRetries: "0",
     ...settings,
   });
-  return { config, service: createServiceClient(config) };
+  return { config, service: createRealtimeService(config) };
 }
 
 export interface InvokeInit {

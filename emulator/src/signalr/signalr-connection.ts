@@ -1,0 +1,333 @@
+import type { RawData, WebSocket } from "ws";
+import { ClientSession, type SendOutcome } from "../node/client-session";
+import type { OutboundFrames } from "../node/outbound-frames";
+import type { SessionAdapter } from "../node/session-adapter";
+import type { ServiceNode } from "../node/service-node";
+import { closeReason } from "../node/session-lifecycle";
+import type { ResolvedServiceOptions } from "../options";
+import { handshakeEnd, handshakeResponse, parseHandshake } from "./handshake";
+import { completionError, completionVoid, HubProtocolError, type HubMessage, type HubProtocolName } from "./hub-message";
+import { jsonInvocationFrame, parseJsonPart, serializeJsonMessage, splitJsonFrame } from "./json-hub-protocol";
+import { messagePackInvocationFrame, parseBody, serializeMessagePackMessage, splitLengthPrefixed } from "./messagepack-hub-protocol";
+import type { ResolvedSignalROptions } from "./signalr-options";
+import type { SignalRUpstream, UpstreamCaller } from "./signalr-upstream";
+
+/** Each delivery is framed once per protocol, whatever the number of recipients. */
+const JSON_FRAME = Symbol("signalr-json");
+const MESSAGEPACK_FRAME = Symbol("signalr-messagepack");
+
+/** A handshake that has not ended within this many bytes is refused. */
+const MAX_HANDSHAKE_BYTES = 64 * 1024;
+
+/** WebSocket close codes this face uses. */
+const NORMAL_CLOSURE = 1000;
+const INVALID_PAYLOAD = 1007;
+const INTERNAL_ERROR = 1011;
+
+export interface SignalRConnectionDeps {
+  node: ServiceNode;
+  options: ResolvedServiceOptions;
+  settings: ResolvedSignalROptions;
+  upstream: SignalRUpstream;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
+}
+
+/**
+ * One SignalR client socket: the handshake, then the JSON or MessagePack hub protocol. It is the
+ * session's adapter, so the core's deliveries, closes and shutdown come back through it.
+ */
+export class SignalRConnection implements SessionAdapter {
+  private protocol: HubProtocolName | undefined;
+  private handshakeBytes: Buffer = Buffer.alloc(0);
+  private session: ClientSession | undefined;
+  private timer: unknown;
+  private handshakeTimer: unknown;
+  private lastReceivedAt: number;
+  private inFlight = 0;
+  /** The client said goodbye (Close message or a normal close code): `disconnected` carries no error. */
+  private cleanClose = false;
+  /** Service-initiated closes let clients reconnect, except for protocol errors. */
+  private allowReconnect = true;
+  private done = false;
+  /** The send buffer passed its limit: deliveries are dropped until the connection is closed. */
+
+  constructor(
+    private readonly deps: SignalRConnectionDeps,
+    private readonly socket: WebSocket,
+    private readonly caller: UpstreamCaller,
+  ) {
+    this.lastReceivedAt = deps.options.clock.now();
+  }
+
+  start(): void {
+    const { clock } = this.deps.options;
+    this.handshakeTimer = clock.setTimeout(() => {
+      if (!this.protocol) this.refuseHandshake("The handshake did not arrive in time.");
+    }, this.deps.settings.handshakeTimeoutMs);
+    this.socket.on("message", (data, isBinary) => {
+      try {
+        this.onFrame(toBuffer(data), isBinary);
+      } catch (error) {
+        // A bug must cost this connection only, never the process or other connections.
+        this.deps.options.logger.error(`SignalR frame failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+        this.closeWithError("Internal error.", INTERNAL_ERROR);
+      }
+    });
+    this.socket.on("close", (code) => this.onSocketClosed(code));
+  }
+
+  // --- SessionAdapter -----------------------------------------------------------------------
+
+  sendData(frames: OutboundFrames): SendOutcome {
+    const target = frames.message.invocationTarget;
+    if (target === undefined || this.socket.readyState !== this.socket.OPEN || this.done) return "sent";
+    if (this.socket.bufferedAmount > this.deps.options.maxOutboundBytesPerConnection) {
+      // A client that does not read: the message is dropped for it, and the core ends the session
+      // once this fan-out is over (a Close that allows reconnecting, 1008, counted in /metrics).
+      this.allowReconnect = true;
+      this.done = true;
+      return "outboundLimit";
+    }
+    if (this.protocol === "messagepack") {
+      this.socket.send(frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data)), { binary: true });
+    } else {
+      this.socket.send(frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data)), { binary: false });
+    }
+    return "sent";
+  }
+
+  opened(): void {
+    this.deps.upstream.connected(this.caller);
+  }
+
+  close(reason: string, how: { notifyClient: boolean; closeCode?: number }): void {
+    if (how.notifyClient) {
+      this.send({ kind: "close", ...(reason ? { error: reason } : {}), ...(this.allowReconnect ? { allowReconnect: true } : {}) }, false);
+    }
+    this.socket.close(how.closeCode ?? NORMAL_CLOSURE, closeReason(reason));
+  }
+
+  ended(reason: string): void {
+    this.stopTimers();
+    this.deps.upstream.disconnected(this.caller, this.cleanClose ? undefined : reason);
+  }
+
+  // --- inbound ------------------------------------------------------------------------------
+
+  private onFrame(bytes: Buffer, isBinary: boolean): void {
+    if (this.done) return;
+    this.lastReceivedAt = this.deps.options.clock.now();
+    if (!this.protocol) {
+      this.onHandshakeBytes(bytes);
+      return;
+    }
+    this.onMessages(bytes, isBinary);
+  }
+
+  private onHandshakeBytes(bytes: Buffer): void {
+    this.handshakeBytes = this.handshakeBytes.length === 0 ? bytes : Buffer.concat([this.handshakeBytes, bytes]);
+    const end = handshakeEnd(this.handshakeBytes);
+    if (end < 0) {
+      if (this.handshakeBytes.length > MAX_HANDSHAKE_BYTES) this.refuseHandshake("The handshake request is too large.");
+      return;
+    }
+    const request = parseHandshake(this.handshakeBytes.toString("utf8", 0, end));
+    const rest = this.handshakeBytes.subarray(end + 1);
+    this.handshakeBytes = Buffer.alloc(0);
+    if (request.kind !== "ok") {
+      this.refuseHandshake(request.error);
+      return;
+    }
+    this.deps.options.clock.clearTimeout(this.handshakeTimer);
+    this.protocol = request.protocol;
+    this.socket.send(handshakeResponse(), { binary: false });
+    this.openSession();
+    this.scheduleKeepAlive();
+    if (rest.length > 0) this.onMessages(rest, request.protocol === "messagepack");
+  }
+
+  private refuseHandshake(error: string): void {
+    if (this.done) return;
+    this.done = true;
+    this.stopTimers();
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(handshakeResponse(error), { binary: false });
+    this.socket.close(NORMAL_CLOSURE, closeReason(error));
+  }
+
+  private openSession(): void {
+    const { node, options } = this.deps;
+    this.session = new ClientSession({
+      hub: this.caller.hubKey,
+      connectionId: this.caller.connectionId,
+      userId: this.caller.userId,
+      // The Web PubSub protocol kind only matters for its own sessions; this one frames nothing itself.
+      protocol: "raw",
+      roles: [],
+      maxUnackedMessages: options.maxUnackedMessages,
+      maxOutboundBytes: options.maxOutboundBytesPerConnection,
+      maxUnackedBytes: options.maxUnackedBytes,
+      adapter: this,
+    });
+    node.lifecycle.open(this.session, this.socket, []);
+  }
+
+  private onMessages(bytes: Buffer, isBinary: boolean): void {
+    const protocol = this.protocol!;
+    const { meter } = this.deps.options;
+    meter.inboundMessage(this.caller.hubKey, "client", bytes.length);
+    try {
+      if (protocol === "json") {
+        if (isBinary) throw new HubProtocolError("Binary frames are not valid on the JSON hub protocol.");
+        for (const part of splitJsonFrame(bytes.toString("utf8"))) {
+          const message = parseJsonPart(part);
+          if (message) this.dispatch(message, Buffer.from(part, "utf8"));
+          if (this.done) return;
+        }
+      } else {
+        if (!isBinary) throw new HubProtocolError("Text frames are not valid on the MessagePack hub protocol.");
+        for (const body of splitLengthPrefixed(bytes)) {
+          const message = parseBody(body);
+          if (message) this.dispatch(message, body);
+          if (this.done) return;
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof HubProtocolError)) throw error;
+      this.closeWithError(`Connection closed with an error. ${error.message}`, INVALID_PAYLOAD);
+    }
+  }
+
+  private dispatch(message: HubMessage, raw: Uint8Array): void {
+    switch (message.kind) {
+      case "invocation":
+        this.invoke(message, raw).catch((error: unknown) => {
+          this.deps.options.logger.error(`SignalR invocation failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+          if (message.invocationId !== undefined && !this.done) this.send(completionError(message.invocationId, "Invocation failed."));
+        });
+        return;
+      case "streamInvocation":
+        this.send(completionError(message.invocationId, "Stream invocations are not supported in serverless mode."));
+        return;
+      case "close":
+        this.cleanClose = true;
+        this.endSession("The client closed the connection.", false);
+        return;
+      case "ping":
+      case "streamItem":
+      case "completion":
+      case "cancelInvocation":
+      case "ack":
+      case "sequence":
+        return; // nothing to do in serverless mode (a ping only proves the client is alive)
+      default: {
+        const _never: never = message;
+        return _never;
+      }
+    }
+  }
+
+  private async invoke(message: Extract<HubMessage, { kind: "invocation" }>, raw: Uint8Array): Promise<void> {
+    const { invocationId, target } = message;
+    const refusal = this.deps.options.meter.admitMessage(this.caller.hubKey);
+    if (refusal) {
+      if (invocationId !== undefined) this.send(completionError(invocationId, refusal.message));
+      return;
+    }
+    if (this.inFlight >= this.deps.settings.maxInvocationsInFlight) {
+      if (invocationId !== undefined) this.send(completionError(invocationId, `Too many invocations in flight (at most ${this.deps.settings.maxInvocationsInFlight} per connection).`));
+      return;
+    }
+    this.inFlight += 1;
+    let answer;
+    try {
+      answer = await this.deps.upstream.invoke(this.caller, target, raw, this.protocol === "messagepack" ? "application/x-msgpack" : "application/json");
+    } finally {
+      this.inFlight -= 1;
+    }
+    if (invocationId === undefined || this.done) return;
+    switch (answer.kind) {
+      case "noUpstream":
+        this.send(completionError(invocationId, `No upstream handles invocations of '${target}' on hub '${this.caller.hub}'.`));
+        return;
+      case "message":
+        // The upstream answers with a complete framed message in the caller's protocol.
+        if (this.socket.readyState !== this.socket.OPEN) return;
+        this.socket.send(answer.bytes, { binary: this.protocol === "messagepack" });
+        this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", answer.bytes.length);
+        return;
+      case "void":
+        this.send(completionVoid(invocationId));
+        return;
+      case "failed":
+        this.send(completionError(invocationId, answer.message));
+        return;
+      default: {
+        const _never: never = answer;
+        return _never;
+      }
+    }
+  }
+
+  // --- outbound, timers, ending -------------------------------------------------------------
+
+  /** Sends one message in the connection's protocol; `billed` messages count in the meter (pings and closes do not). */
+  private send(message: HubMessage, billed = message.kind !== "ping"): void {
+    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (this.protocol === "messagepack") {
+      const frame = serializeMessagePackMessage(message);
+      this.socket.send(frame, { binary: true });
+      if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", frame.length);
+    } else {
+      const frame = serializeJsonMessage(message);
+      this.socket.send(frame, { binary: false });
+      if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", Buffer.byteLength(frame));
+    }
+  }
+
+  private scheduleKeepAlive(): void {
+    const { clock } = this.deps.options;
+    const { keepAliveIntervalMs, clientTimeoutMs } = this.deps.settings;
+    this.timer = clock.setTimeout(() => {
+      this.timer = undefined;
+      if (this.done) return;
+      if (clock.now() - this.lastReceivedAt >= clientTimeoutMs) {
+        this.closeWithError(`The client sent nothing for ${clientTimeoutMs} ms.`, NORMAL_CLOSURE, true);
+        return;
+      }
+      this.send({ kind: "ping" });
+      this.scheduleKeepAlive();
+    }, Math.min(keepAliveIntervalMs, clientTimeoutMs));
+  }
+
+  private closeWithError(reason: string, code: number, allowReconnect = false): void {
+    this.allowReconnect = allowReconnect;
+    this.endSession(reason, true, code);
+  }
+
+  private endSession(reason: string, notifyClient: boolean, closeCode?: number): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.session) this.deps.node.lifecycle.end(this.session, reason, { notifyClient, ...(closeCode === undefined ? {} : { closeCode }) });
+    else this.socket.close(closeCode ?? NORMAL_CLOSURE, closeReason(reason));
+  }
+
+  private onSocketClosed(code: number): void {
+    this.stopTimers();
+    if (code === 1000 || code === 1001 || code === 1005) this.cleanClose = true;
+    this.done = true;
+    if (this.session) this.deps.node.lifecycle.socketClosed(this.session, this.socket, code);
+  }
+
+  private stopTimers(): void {
+    const { clock } = this.deps.options;
+    if (this.timer !== undefined) clock.clearTimeout(this.timer);
+    if (this.handshakeTimer !== undefined) clock.clearTimeout(this.handshakeTimer);
+    this.timer = undefined;
+    this.handshakeTimer = undefined;
+  }
+}

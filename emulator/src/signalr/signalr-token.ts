@@ -1,0 +1,132 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
+import jwt from "jsonwebtoken";
+
+const NAME_IDENTIFIER_LONG = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
+
+export interface SignalRClientIdentity {
+  userId: string | null;
+  /** Every claim as `[type, value]` pairs (arrays give one pair per value), for the upstream headers. */
+  claims: Array<[string, string]>;
+}
+
+export type SignalRTokenCheck<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+export interface SignalRTokenContext {
+  /** Primary key first; the secondary one is tried when the primary does not verify. */
+  keys: readonly string[];
+  nowMs: number;
+  clockSkewSeconds: number;
+}
+
+/** HS256 as the SDKs sign by default; HS512 when the .NET SDK is told to (`AccessTokenAlgorithm`). Nothing else. */
+const ALGORITHMS: jwt.Algorithm[] = ["HS256", "HS512"];
+
+/**
+ * The access keys as secret KeyObjects, made once: given a string, jsonwebtoken first tries to read
+ * it as a PEM public key and builds a thrown error each time, which cost most of a verification
+ * (seen in a CPU profile of 1,000 negotiates). Keys come from the service options: a handful.
+ */
+const secretKeys = new Map<string, KeyObject>();
+
+function secretKeyOf(key: string): KeyObject {
+  let secret = secretKeys.get(key);
+  if (!secret) {
+    if (secretKeys.size >= 16) secretKeys.clear();
+    secret = createSecretKey(Buffer.from(key, "utf8"));
+    secretKeys.set(key, secret);
+  }
+  return secret;
+}
+
+function verify(token: string, context: SignalRTokenContext): SignalRTokenCheck<jwt.JwtPayload> {
+  let firstError: unknown;
+  for (const key of context.keys) {
+    try {
+      // jsonwebtoken compares the HMAC in constant time.
+      const payload = jwt.verify(token, secretKeyOf(key), { algorithms: ALGORITHMS, clockTolerance: context.clockSkewSeconds, clockTimestamp: Math.floor(context.nowMs / 1000) });
+      if (typeof payload !== "object") return { ok: false, reason: "the access token payload is not a JSON object" };
+      return { ok: true, value: payload };
+    } catch (error) {
+      firstError ??= error;
+      if (!(error instanceof jwt.JsonWebTokenError) || error.message !== "invalid signature") break;
+    }
+  }
+  if (firstError instanceof jwt.TokenExpiredError) return { ok: false, reason: "the access token has expired" };
+  if (firstError instanceof jwt.NotBeforeError) return { ok: false, reason: "the access token is not valid yet" };
+  return { ok: false, reason: "the access token is invalid" };
+}
+
+function normalisedPath(value: string): string {
+  let path: string;
+  try {
+    path = new URL(value).pathname;
+  } catch {
+    path = value.split("?")[0]!;
+  }
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // keep it encoded
+  }
+  return path.toLowerCase().replace(/\/+$/, "");
+}
+
+/**
+ * `aud` is compared by its path only: the .NET SDK leaves the port out of it
+ * (`ServiceEndpoint.AudienceBaseUrl`), and the SDKs disagree on the query.
+ */
+function audienceMatches(aud: unknown, expectedPath: string): boolean {
+  const audiences = typeof aud === "string" ? [aud] : Array.isArray(aud) ? aud.filter((a): a is string => typeof a === "string") : [];
+  const expected = normalisedPath(expectedPath);
+  return audiences.some((a) => normalisedPath(a) === expected);
+}
+
+function claimPairs(payload: jwt.JwtPayload): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const [type, value] of Object.entries(payload)) {
+    for (const item of Array.isArray(value) ? value : [value]) pairs.push([type, typeof item === "string" ? item : JSON.stringify(item)]);
+  }
+  return pairs;
+}
+
+function firstString(payload: jwt.JwtPayload, ...names: string[]): string | null {
+  for (const name of names) {
+    const value: unknown = payload[name];
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === "string" && first.length > 0) return first;
+  }
+  return null;
+}
+
+/** A client token, as `/client/negotiate` and the WebSocket upgrade check it. */
+export function verifySignalRClientToken(token: string, context: SignalRTokenContext): SignalRTokenCheck<SignalRClientIdentity> {
+  const checked = verify(token, context);
+  if (!checked.ok) return checked;
+  if (!audienceMatches(checked.value.aud, "/client/")) return { ok: false, reason: "the access token audience is not this service's client endpoint" };
+  return {
+    ok: true,
+    value: {
+      // The user id precedence of the service: its own claim, then the name identifier, then `sub`.
+      userId: firstString(checked.value, "asrs.s.uid", "nameid", NAME_IDENTIFIER_LONG, "sub"),
+      claims: claimPairs(checked.value),
+    },
+  };
+}
+
+/** A REST token: `aud` must name the request's path (scheme, host, port and query ignored). */
+export function verifySignalRRestToken(authorization: string | undefined, requestPath: string, context: SignalRTokenContext): SignalRTokenCheck<null> {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? "");
+  if (!match) return { ok: false, reason: "an Authorization: Bearer <token> header is required" };
+  const checked = verify(match[1]!, context);
+  if (!checked.ok) return checked;
+  if (typeof checked.value.exp !== "number") return { ok: false, reason: "the access token has no exp claim" };
+  if (!audienceMatches(checked.value.aud, requestPath)) return { ok: false, reason: "the access token audience does not match the request path" };
+  return { ok: true, value: null };
+}
+
+/** The bearer of an upgrade: the Authorization header first (Node clients), else `access_token` (browsers). */
+export function upgradeBearer(authorization: string | undefined, accessTokenQuery: string | null): string | null {
+  const match = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
+  if (match) return match[1]!;
+  return accessTokenQuery && accessTokenQuery.length > 0 ? accessTokenQuery : null;
+}

@@ -1,0 +1,45 @@
+/**
+ * The local service in its own process for the hostile-input suite: small frame and body limits
+ * (so oversized inputs are cheap to send) and an event handler for hub `fuzz` at argv[2], with no
+ * retry delays (so failing handlers do not slow the run), and a 2 s recovery window (so the
+ * reliable sessions the fuzzer cuts are gone soon after). Prints the URL and connection string,
+ * and on SIGUSR2 its heap after a full collection.
+ */
+import { createServer } from "../../../emulator/src/server";
+import { createUpstreamDispatcher } from "../../../emulator/src/upstream/http-upstream-dispatcher";
+import { parseEventHandlerOption, settingsFromHandlers } from "../../../emulator/src/upstream/upstream-settings";
+import { FUZZ_ACCESS_KEY, FUZZ_MAX_BODY_BYTES, FUZZ_MAX_FRAME_BYTES } from "./fuzz-limits";
+
+async function main(): Promise<void> {
+  const handlerUrl = process.argv[2]!;
+  let origin = "localhost";
+  const upstream = createUpstreamDispatcher({
+    settings: settingsFromHandlers([parseEventHandlerOption(`fuzz=${handlerUrl}/{hub}/{event}`)]),
+    accessKeys: [FUZZ_ACCESS_KEY],
+    origin: () => origin,
+    retryDelaysMs: [],
+    requestTimeoutMs: 3000,
+    closeGraceMs: 0,
+  });
+  const server = await createServer({
+    port: 0,
+    accessKey: FUZZ_ACCESS_KEY,
+    maxClientFrameBytes: FUZZ_MAX_FRAME_BYTES,
+    maxRestBodyBytes: FUZZ_MAX_BODY_BYTES,
+    // Reliable sessions whose socket the fuzzer cut wait this long for recovery before they end.
+    recoveryWindowMs: 2000,
+    upstream,
+    logger: { info: () => {}, warn: () => {}, error: (message) => console.error(`[service] error: ${message}`) },
+  });
+  origin = new URL(server.url).host;
+  console.log(server.url);
+  console.log(server.connectionString);
+  process.on("SIGTERM", () => void server.close().then(() => process.exit(0)));
+  // The suite asks for the heap after a full collection (the process runs with --expose-gc).
+  process.on("SIGUSR2", () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    console.log(`heapUsed ${process.memoryUsage().heapUsed}`);
+  });
+}
+
+void main();
