@@ -8,6 +8,10 @@
  * connections (autocannon); then a 1 KB broadcast to 1,000 clients of the local service, sent
  * through the function app (POST /api/broadcast) and as a REST call straight to the service.
  *
+ * Each load result also carries the CPU time the side's server process spent per accepted request
+ * (read from /proc around each round): when both sides are CPU-bound on one core each, their
+ * requests/s ratio follows these, which is what the performance guide breaks down.
+ *
  * Run alone: `npx tsx bench/serverless-path.ts [--quick]` → bench/results/serverless-path.json
  * (also part of `npm run bench`). `--profile DIR` runs the project under `node --cpu-prof` during
  * the send phase only and writes the profile to DIR (see bench/cpu-profile-top.ts to read it).
@@ -15,7 +19,7 @@
 import { execFileSync, fork, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import http from "node:http";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import autocannon from "autocannon";
@@ -70,6 +74,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 interface Side {
   readonly name: string;
   readonly baseUrl: string;
+  /** The side's server process, for its CPU time per request. */
+  readonly pid: number | undefined;
   openReceiver(userId: string): Promise<Receiver>;
   stop(): Promise<void>;
 }
@@ -106,6 +112,7 @@ async function startProject(profileDir: string | undefined): Promise<Side & { co
   return {
     name: "project (npm start)",
     baseUrl,
+    pid: child.pid,
     connectionString,
     openReceiver: async (userId) => openRawClient(await negotiateUrl(baseUrl, userId)),
     stop: () => stopChild(child),
@@ -139,6 +146,7 @@ async function startPeer(): Promise<Side> {
   return {
     name: "stateful Socket.IO server",
     baseUrl,
+    pid: child.pid,
     openReceiver: async (userId) => {
       const socket: Socket = socketIoClient(baseUrl, { transports: ["websocket"], auth: { userId } });
       const receiver = { received: 0, close: () => socket.disconnect() };
@@ -158,12 +166,40 @@ interface LoadResult {
   accepted: number;
   failed: number;
   latencyMs: { p50: number; p99: number };
+  /**
+   * CPU time (user + system) the side's server process spent per accepted request while the load
+   * ran: when a side is CPU-bound on its one core, the ratio of requests/s follows these.
+   * Undefined where /proc is not available.
+   */
+  cpuMicrosPerRequest: number | undefined;
+}
+
+const clockTicksPerSecond = (() => {
+  try {
+    return Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** User + system CPU time of a process so far, in µs (Linux /proc), or undefined. */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / clockTicksPerSecond;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Rounds per comparison: the two sides take turns, so a busy spell on a shared machine hits both. */
 const ROUNDS = 2;
 
-async function load(url: string, seconds: number, init: { method: "GET" | "POST"; body?: string }): Promise<LoadResult & { seconds: number }> {
+type RoundResult = LoadResult & { seconds: number; cpuMicros: number | undefined };
+
+async function load(side: Side, url: string, seconds: number, init: { method: "GET" | "POST"; body?: string }): Promise<RoundResult> {
+  const cpuBefore = processCpuMicros(side.pid);
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
@@ -171,8 +207,12 @@ async function load(url: string, seconds: number, init: { method: "GET" | "POST"
     method: init.method,
     ...(init.body ? { body: init.body, headers: { "content-type": "application/json" } } : {}),
   });
+  const cpuAfter = processCpuMicros(side.pid);
+  const cpuMicros = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
   const accepted = result["2xx"];
   return {
+    cpuMicros,
+    cpuMicrosPerRequest: cpuMicros === undefined || accepted === 0 ? undefined : Math.round(cpuMicros / accepted),
     requestsPerSecond: Math.round(accepted / result.duration),
     accepted,
     failed: result.non2xx + result.errors + result.timeouts,
@@ -182,10 +222,12 @@ async function load(url: string, seconds: number, init: { method: "GET" | "POST"
 }
 
 /** Sums rounds: requests/s over their total time; latency percentiles are the worst round's. */
-function combine(rounds: ReadonlyArray<LoadResult & { seconds: number }>): LoadResult {
+function combine(rounds: readonly RoundResult[]): LoadResult {
   const accepted = rounds.reduce((sum, r) => sum + r.accepted, 0);
   const seconds = rounds.reduce((sum, r) => sum + r.seconds, 0);
+  const cpuMicros = rounds.every((r) => r.cpuMicros !== undefined) ? rounds.reduce((sum, r) => sum + r.cpuMicros!, 0) : undefined;
   return {
+    cpuMicrosPerRequest: cpuMicros === undefined || accepted === 0 ? undefined : Math.round(cpuMicros / accepted),
     requestsPerSecond: Math.round(accepted / seconds),
     accepted,
     failed: rounds.reduce((sum, r) => sum + r.failed, 0),
@@ -204,10 +246,10 @@ async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boole
 
 async function negotiatePhase(sides: readonly Side[], seconds: number): Promise<LoadResult[]> {
   const url = (side: Side) => `${side.baseUrl}/api/negotiate?userId=bench-user`;
-  for (const side of sides) await load(url(side), 1, { method: "GET" }); // warm-up
-  const rounds: Array<Array<LoadResult & { seconds: number }>> = sides.map(() => []);
+  for (const side of sides) await load(side, url(side), 1, { method: "GET" }); // warm-up
+  const rounds: RoundResult[][] = sides.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, side] of sides.entries()) rounds[i]!.push(await load(url(side), seconds / ROUNDS, { method: "GET" }));
+    for (const [i, side] of sides.entries()) rounds[i]!.push(await load(side, url(side), seconds / ROUNDS, { method: "GET" }));
   }
   return sides.map((side, i) => {
     const result = combine(rounds[i]!);
@@ -223,13 +265,13 @@ async function sendPhase(sides: readonly Side[], seconds: number): Promise<SendR
   const url = (side: Side) => `${side.baseUrl}/api/send?userId=bench-receiver`;
   const receivers = await Promise.all(sides.map((side) => side.openReceiver("bench-receiver")));
   for (const [i, side] of sides.entries()) {
-    const warm = await load(url(side), 1, { method: "POST", body: SEND_BODY });
+    const warm = await load(side, url(side), 1, { method: "POST", body: SEND_BODY });
     await waitUntil(() => receivers[i]!.received >= warm.accepted, 10_000);
     receivers[i]!.received = 0;
   }
-  const rounds: Array<Array<LoadResult & { seconds: number }>> = sides.map(() => []);
+  const rounds: RoundResult[][] = sides.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [i, side] of sides.entries()) rounds[i]!.push(await load(url(side), seconds / ROUNDS, { method: "POST", body: SEND_BODY }));
+    for (const [i, side] of sides.entries()) rounds[i]!.push(await load(side, url(side), seconds / ROUNDS, { method: "POST", body: SEND_BODY }));
   }
   const results: SendResult[] = [];
   for (const [i, side] of sides.entries()) {
@@ -352,6 +394,11 @@ async function main(): Promise<void> {
   }
   const table = ["negotiate", "send", "broadcast"].map((name) => `${name}: ${(results[name] as { ratio: number }).ratio}x`);
   console.log(`ratios (project / peer, app / direct): ${table.join(", ")}`);
+  const cpu = ["negotiate", "send"].map((name) => {
+    const phase = results[name] as { project: LoadResult; peer: LoadResult };
+    return `${name} ${phase.project.cpuMicrosPerRequest ?? "?"} / ${phase.peer.cpuMicrosPerRequest ?? "?"}`;
+  });
+  console.log(`CPU µs per request in the server process (project / peer): ${cpu.join(", ")}`);
   mkdirSync(RESULTS, { recursive: true });
   writeFileSync(join(RESULTS, "serverless-path.json"), `${JSON.stringify(results, null, 2)}\n`);
   console.log(`wrote ${join(RESULTS, "serverless-path.json")}`);

@@ -24,7 +24,7 @@ export interface FunctionsHost {
   close(): Promise<void>;
 }
 
-interface ServedRoute {
+export interface ServedRoute {
   definition: RouteDefinition;
   compiled: CompiledRoute;
   methods: ReadonlySet<string>;
@@ -51,6 +51,40 @@ function requestHeaders(req: IncomingMessage): Record<string, string> {
   return headers;
 }
 
+/** What routing found for a path and method (routes in precedence order, as `compileRouteTable` sorts them). */
+export type RouteChoice =
+  | { kind: "chosen"; route: ServedRoute; params: Record<string, string> }
+  /** The path matches routes, none for this method: `allow` lists theirs (405). */
+  | { kind: "wrong-method"; allow: string[] }
+  | { kind: "no-route" };
+
+/**
+ * The first route (by precedence) matching both path and method. Matching stops there: a request
+ * for an early literal route such as `negotiate` no longer tries every template in the table
+ * (which cost more than the rest of the routing). Only a miss scans the whole table, to say
+ * which methods the path does allow.
+ */
+export function chooseRoute(served: readonly ServedRoute[], routePath: string | null, method: string): RouteChoice {
+  if (routePath === null) return { kind: "no-route" };
+  for (const route of served) {
+    if (!route.methods.has(method)) continue;
+    const params = route.compiled.match(routePath);
+    if (params) return { kind: "chosen", route, params };
+  }
+  const allow = allowedMethods(served, routePath);
+  return allow.length === 0 ? { kind: "no-route" } : { kind: "wrong-method", allow };
+}
+
+/** Every method of every route matching the path (for 405's Allow and CORS preflights). */
+function allowedMethods(served: readonly ServedRoute[], routePath: string | null): string[] {
+  if (routePath === null) return [];
+  const methods = new Set<string>();
+  for (const route of served) {
+    if (route.compiled.match(routePath)) for (const method of route.methods) methods.add(method);
+  }
+  return [...methods];
+}
+
 export function compileRouteTable(routes: readonly RouteDefinition[]): ServedRoute[] {
   return routes
     .map((definition) => ({
@@ -69,37 +103,29 @@ function createRequestListener(options: ResolvedHostOptions, served: ServedRoute
     const rawTarget = req.url ?? "/";
     const queryStart = rawTarget.indexOf("?");
     const rawPath = queryStart === -1 ? rawTarget : rawTarget.slice(0, queryStart);
-    const query = new URLSearchParams(queryStart === -1 ? "" : rawTarget.slice(queryStart + 1));
     const underPrefix = rawPath.toLowerCase() === prefix.slice(0, -1).toLowerCase() || rawPath.toLowerCase().startsWith(prefix.toLowerCase());
     const routePath = underPrefix ? rawPath.slice(prefix.length - 1) : null;
 
     const cors = decideCors(options.cors, req.headers.origin);
     const corsHeaders = cors.kind === "allowed" ? cors.headers : {};
 
-    const candidates = routePath === null ? [] : served.flatMap((route) => {
-      const params = route.compiled.match(routePath);
-      return params ? [{ route, params }] : [];
-    });
-
     if (method === "OPTIONS" && req.headers["access-control-request-method"] !== undefined) {
       if (cors.kind === "refused") return writeHostError(res, "CorsOriginNotAllowed");
-      if (candidates.length === 0) return writeHostError(res, "RouteNotFound", corsHeaders);
-      const methods = [...new Set(candidates.flatMap(({ route }) => [...route.methods]))];
+      const methods = allowedMethods(served, routePath);
+      if (methods.length === 0) return writeHostError(res, "RouteNotFound", corsHeaders);
       const headers = preflightHeaders(corsHeaders, methods, req.headers["access-control-request-headers"]);
       res.writeHead(204, headers);
       res.end();
       return;
     }
 
-    if (candidates.length === 0) return writeHostError(res, "RouteNotFound", corsHeaders);
-    const chosen = candidates.find(({ route }) => route.methods.has(method));
-    if (!chosen) {
-      const allow = [...new Set(candidates.flatMap(({ route }) => [...route.methods]))].join(", ");
-      return writeHostError(res, "MethodNotAllowed", { ...corsHeaders, allow });
-    }
+    const chosen = chooseRoute(served, routePath, method);
+    if (chosen.kind === "no-route") return writeHostError(res, "RouteNotFound", corsHeaders);
+    if (chosen.kind === "wrong-method") return writeHostError(res, "MethodNotAllowed", { ...corsHeaders, allow: chosen.allow.join(", ") });
     const { definition } = chosen.route;
 
     if (definition.authLevel !== "anonymous" && options.functionKeys.length > 0) {
+      const query = new URLSearchParams(queryStart === -1 ? "" : rawTarget.slice(queryStart + 1));
       const presented = presentedFunctionKey(req.headers["x-functions-key"], query);
       if (!isValidFunctionKey(presented, options.functionKeys)) return writeHostError(res, "FunctionKeyRequired", corsHeaders);
     }

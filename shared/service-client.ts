@@ -26,10 +26,15 @@ class KeyObjectCredential {
 /**
  * Every REST call of this client goes through one keep-alive agent: connections to the service
  * are reused across calls (no TCP handshake per message) and bounded, so a burst of sends queues
- * on `maxServiceConnections` sockets instead of opening one per call.
+ * on `maxServiceConnections` sockets instead of opening one per call. Nagle's algorithm is off on
+ * these sockets (`noDelay`), as Node's HTTP server already has it off on its side: a call is one
+ * small request answered by one small response, and a request written while an earlier segment
+ * on the socket is still unacknowledged would otherwise wait for the peer's delayed ACK. Node's
+ * `http.Agent` already defaults `noDelay` to true; it is set here so the path does not hang on
+ * that default (the service-connections test checks it).
  */
 function keepAlivePolicy(secure: boolean): PipelinePolicy {
-  const options = { keepAlive: true, maxSockets: maxServiceConnections, scheduling: "lifo" as const };
+  const options = { keepAlive: true, noDelay: true, maxSockets: maxServiceConnections, scheduling: "lifo" as const };
   const agent = secure ? new https.Agent(options) : new http.Agent(options);
   return {
     name: "serviceKeepAliveAgent",

@@ -2,7 +2,8 @@
  * The function app's service client reuses its connections to the service (keep-alive) and
  * bounds them: counted at a TCP proxy in front of the real local service.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import http from "node:http";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createServer, type ServiceServer } from "../../emulator/src/server";
 import { maxServiceConnections } from "../../shared/limits";
 import { createServiceClient } from "../../shared/service-client";
@@ -43,5 +44,18 @@ describe("connections from the function app to the service", () => {
     const again = proxy.accepted;
     await Promise.all(Array.from({ length: opened }, (_, i) => service.sendToAll({ n: i })));
     expect(proxy.accepted - again).toBe(0);
+  });
+
+  it("every connection to the service is opened with Nagle's algorithm off", async () => {
+    const service = createServiceClient(makeDeps({ WebPubSubConnectionString: connectionStringFor(`http://127.0.0.1:${proxy.port}`) }).config);
+    const opened = vi.spyOn(http.Agent.prototype, "createConnection");
+    try {
+      await Promise.all(Array.from({ length: 4 }, (_, i) => service.sendToUser("nobody", { n: i })));
+      const toService = opened.mock.calls.map(([options]) => options as { port?: number | string; noDelay?: boolean }).filter((options) => Number(options.port) === proxy.port);
+      expect(toService.length).toBeGreaterThan(0);
+      expect(toService.every((options) => options.noDelay === true)).toBe(true);
+    } finally {
+      opened.mockRestore();
+    }
   });
 });

@@ -2,7 +2,7 @@ import { ReadableStream } from "node:stream/web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpResponse, type HttpRequest } from "@azure/functions";
 import type { RouteDefinition } from "../../functions/route-table-types";
-import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
+import { chooseRoute, compileRouteTable, createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
 import { compileRouteTemplate, RouteTemplateError } from "../../host/route-template";
 import { applySettingValues, LocalSettingsError, parseLocalSettings } from "../../host/local-settings";
 import { hostErrors } from "../../host/host-errors";
@@ -86,6 +86,45 @@ describe("route templates", () => {
   it("prefers literal segments over parameters over catch-alls", () => {
     const order = ["{*all}", "a/{x}", "a/b", "a"].map((t) => compileRouteTemplate(t)).sort((x, y) => x.precedence - y.precedence);
     expect(order.map((r) => r.template)).toEqual(["a", "a/b", "a/{x}", "{*all}"]);
+  });
+});
+
+describe("choosing a route", () => {
+  const table = compileRouteTable([
+    { name: "userById", methods: ["GET"], route: "users/{id}", authLevel: "anonymous", handler: echo },
+    { name: "usersMe", methods: ["GET", "PUT"], route: "users/me", authLevel: "anonymous", handler: echo },
+    { name: "userDelete", methods: ["DELETE"], route: "users/{id}", authLevel: "anonymous", handler: echo },
+    { name: "anything", methods: ["POST"], route: "{*rest}", authLevel: "anonymous", handler: echo },
+  ]);
+  const outcome = (path: string | null, method: string) => {
+    const choice = chooseRoute(table, path, method);
+    return choice.kind === "chosen" ? { kind: choice.kind, name: choice.route.definition.name, params: choice.params } : choice;
+  };
+
+  it.each([
+    ["/users/me", "GET", { kind: "chosen", name: "usersMe", params: {} }],
+    ["/users/7", "GET", { kind: "chosen", name: "userById", params: { id: "7" } }],
+    ["/users/7", "DELETE", { kind: "chosen", name: "userDelete", params: { id: "7" } }],
+    ["/users/me", "DELETE", { kind: "chosen", name: "userDelete", params: { id: "me" } }],
+    ["/users/7", "POST", { kind: "chosen", name: "anything", params: { rest: "users/7" } }],
+    ["/users/me", "PATCH", { kind: "wrong-method", allow: ["GET", "PUT", "DELETE", "POST"] }],
+    ["/users/7", "PUT", { kind: "wrong-method", allow: ["GET", "DELETE", "POST"] }],
+  ] as const)("%s %s", (path, method, expected) => {
+    expect(outcome(path, method)).toEqual(expected);
+  });
+
+  it("finds nothing outside the route prefix", () => {
+    expect(outcome(null, "GET")).toEqual({ kind: "no-route" });
+  });
+
+  it("stops at the first route that fits: later templates are never tried", () => {
+    const tried: string[] = [];
+    const counted = table.map((route) => ({
+      ...route,
+      compiled: { ...route.compiled, match: (path: string) => (tried.push(route.definition.name), route.compiled.match(path)) },
+    }));
+    expect(chooseRoute(counted, "/users/me", "GET").kind).toBe("chosen");
+    expect(tried).toEqual(["usersMe"]);
   });
 });
 
