@@ -186,6 +186,15 @@ describe("the docs describe the project, not how it was built", () => {
   });
 });
 
+describe("README.md is the front door", () => {
+  it("stays under 200 lines, links every guide in docs/ and names the setting that picks the service", () => {
+    const readme = read("README.md");
+    expect(readme.split("\n").length).toBeLessThan(200);
+    expect(guides.filter((guide) => !readme.includes(`](${guide}`))).toEqual([]);
+    expect(readme).toContain("`RealtimeService`");
+  });
+});
+
 /** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
 function anchorOf(heading: string): string {
   return heading.toLowerCase().replace(/[^\p{L}\p{N} _-]/gu, "").replace(/ /g, "-");
