@@ -186,6 +186,16 @@ describe("the docs describe the project, not how it was built", () => {
   });
 });
 
+describe("curl examples show what curl prints", () => {
+  it.each([...guides, "README.md"])("%s: a status shown with a body comes after it, printed by -w", (path) => {
+    // `curl -s` prints no status; the guides add `-w ' %{http_code}'`, which prints it after the body.
+    const statusFirst = read(path)
+      .split("\n")
+      .flatMap((line, index) => (/^\s*#\s*[1-5]\d\d \{/.test(line) ? [`${index + 1}: ${line.trim()}`] : []));
+    expect(statusFirst).toEqual([]);
+  });
+});
+
 describe("README.md is the front door", () => {
   it("stays under 200 lines, links every guide in docs/ and names the setting that picks the service", () => {
     const readme = read("README.md");
