@@ -41,7 +41,7 @@ param allowedGroups string = 'lobby,room-*'
 @description('Web PubSub roles a caller may request (comma list, * globs).')
 param allowedRoles string = 'webpubsub.joinLeaveGroup.room-*,webpubsub.sendToGroup.lobby'
 
-@description('With SignalR: path of the function app that receives upstream events, e.g. /api/signalr/events/{hub}. Empty: no upstream.')
+@description('With SignalR: path of the function app that receives upstream events, /api/signalr/{hub}/{category}/{event}?code=<function key of signalrUpstream>. Empty: no upstream.')
 param signalrUpstreamPath string = ''
 
 var serviceName = '${appName}-${realtimeService}'

@@ -6,7 +6,9 @@ import { emulatorCliOptions, initSettingsCliOptions } from "../../emulator/src/c
 import { planCliOptions } from "../../emulator/src/planner/plan-args";
 import { BILLING_RULES } from "../../emulator/src/metering/usage-report";
 import { startCliOptions } from "../../host/start-cli-options";
+import { routes } from "../../functions/routes";
 import { settingNames } from "../../shared/config";
+import { errorCatalogue } from "../../shared/errors";
 import { eventsSettingNames } from "../../shared/events-config";
 
 /**
@@ -116,6 +118,35 @@ describe("the settings table follows the function app's settings", () => {
   });
 });
 
+describe("the function app's reference tables follow the code", () => {
+  it("docs/function-app.md's triggers table lists every route of functions/routes.ts, once, with its auth level", () => {
+    const listed = markedTable("docs/function-app.md", "triggers-table").flatMap((row) =>
+      row[0].split(",").map((name) => `${name.trim()} ${row[2]}`),
+    );
+    expect(sorted(new Set(listed))).toEqual(sorted(routes.map((route) => `${route.name} ${route.authLevel}`)));
+  });
+
+  it("docs/function-app.md's errors table lists every code of shared/errors.ts, once, under its status", () => {
+    // The codes of a row, leaving out the details in parentheses and the note after a ";".
+    const listed = markedTable("docs/function-app.md", "errors-table").flatMap((row) =>
+      [...row[1].replace(/\([^)]*\)/g, "").split(";")[0].matchAll(/`([A-Z][A-Za-z]+)`/g)].map((m) => `${m[1]} ${row[0]}`),
+    );
+    expect(new Set(listed).size).toBe(listed.length);
+    expect(sorted(listed)).toEqual(sorted(Object.entries(errorCatalogue).map(([code, entry]) => `${code} ${entry.status}`)));
+  });
+});
+
+describe("the deployment guide follows the infrastructure templates", () => {
+  it("docs/deployment.md lists every parameter of infra/main.bicep and infra/main.json, once", () => {
+    const names = markedTable("docs/deployment.md", "infra-parameters-table").map((row) => /^`([A-Za-z]+)`$/.exec(row[0])?.[1] ?? row[0]);
+    const bicep = [...read("infra/main.bicep").matchAll(/^param (\w+) /gm)].map((m) => m[1]);
+    const arm = Object.keys((JSON.parse(read("infra/main.json")) as { parameters: Record<string, unknown> }).parameters);
+    expect(sorted(names)).toEqual(sorted(bicep));
+    expect(sorted(names)).toEqual(sorted(arm));
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
+
 function markedTableLines(lines: string[], marker: string): number[] {
   const start = lines.findIndex((line) => line.startsWith(`<!-- ${marker}:`));
   const indexes: number[] = [];
@@ -152,6 +183,25 @@ describe("the docs describe the project, not how it was built", () => {
 
   it("the /api/usage rules text", () => {
     for (const text of Object.values(BILLING_RULES)) for (const pattern of history) expect(text).not.toMatch(pattern);
+  });
+});
+
+describe("curl examples show what curl prints", () => {
+  it.each([...guides, "README.md"])("%s: a status shown with a body comes after it, printed by -w", (path) => {
+    // `curl -s` prints no status; the guides add `-w ' %{http_code}'`, which prints it after the body.
+    const statusFirst = read(path)
+      .split("\n")
+      .flatMap((line, index) => (/^\s*#\s*[1-5]\d\d \{/.test(line) ? [`${index + 1}: ${line.trim()}`] : []));
+    expect(statusFirst).toEqual([]);
+  });
+});
+
+describe("README.md is the front door", () => {
+  it("stays under 200 lines, links every guide in docs/ and names the setting that picks the service", () => {
+    const readme = read("README.md");
+    expect(readme.split("\n").length).toBeLessThan(200);
+    expect(guides.filter((guide) => !readme.includes(`](${guide}`))).toEqual([]);
+    expect(readme).toContain("`RealtimeService`");
   });
 });
 
