@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { encodeHeaderText } from "../../../shared/header-text";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceLogger } from "../options";
 import { upstreamUrl, type UpstreamCategory, type UpstreamTemplate } from "./upstream-templates";
@@ -40,9 +41,12 @@ export function upstreamSignature(connectionId: string, accessKeys: readonly str
   return accessKeys.map((key) => `sha256=${createHmac("sha256", Buffer.from(key, "utf8")).update(connectionId, "utf8").digest("hex")}`).join(",");
 }
 
-/** Claims as one header value, `type: value` pairs joined by `, ` (the form the Functions extension parses). */
+/**
+ * Claims as one header value, `type: value` pairs joined by `, ` (the form the Functions extension
+ * parses), header-safe: any Unicode in a claim travels as UTF-8 bytes (`encodeHeaderText`).
+ */
 export function claimsHeader(claims: ReadonlyArray<readonly [string, string]>): string {
-  return claims.map(([type, value]) => `${type}: ${value}`).join(", ");
+  return encodeHeaderText(claims.map(([type, value]) => `${type}: ${value}`).join(", "));
 }
 
 /**
@@ -94,16 +98,18 @@ export class SignalRUpstream {
     body: Uint8Array,
     contentType: string,
   ): Promise<{ kind: "answered"; status: number; body: Buffer } | { kind: "failed"; message: string }> {
+    // Values a client chose (user id, claims, query, invoked method name) may hold any Unicode:
+    // they go out as UTF-8 bytes, which Node's HTTP client accepts and the app decodes.
     const headers: Record<string, string> = {
       "content-type": contentType,
       "x-asrs-connection-id": caller.connectionId,
       "x-asrs-hub": caller.hub,
       "x-asrs-category": category,
-      "x-asrs-event": event,
-      "x-asrs-client-query": caller.query,
+      "x-asrs-event": encodeHeaderText(event),
+      "x-asrs-client-query": encodeHeaderText(caller.query),
       "x-asrs-signature": upstreamSignature(caller.connectionId, this.deps.accessKeys),
     };
-    if (caller.userId !== null) headers["x-asrs-user-id"] = caller.userId;
+    if (caller.userId !== null) headers["x-asrs-user-id"] = encodeHeaderText(caller.userId);
     if (caller.claims.length > 0) headers["x-asrs-user-claims"] = claimsHeader(caller.claims);
     // Upstream calls are outbound traffic, billed like a message to a client.
     this.deps.meter.outboundMessage(caller.hubKey, "upstream", body.byteLength);
