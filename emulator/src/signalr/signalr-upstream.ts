@@ -78,11 +78,17 @@ export class SignalRUpstream {
     else if (outcome.status >= 300) this.deps.logger.warn(`upstream ${event} for ${caller.connectionId}: status ${outcome.status}`);
   }
 
-  /** Sends a client invocation (`body` is the bare message as the client sent it). */
-  async invoke(caller: UpstreamCaller, target: string, body: Uint8Array, contentType: "application/json" | "application/x-msgpack"): Promise<InvocationAnswer> {
+  /** Sends a client invocation (`body` is the bare message as the client sent it); `cancel` aborts it (the connection ended). */
+  async invoke(
+    caller: UpstreamCaller,
+    target: string,
+    body: Uint8Array,
+    contentType: "application/json" | "application/x-msgpack",
+    cancel?: AbortSignal,
+  ): Promise<InvocationAnswer> {
     const url = upstreamUrl(this.deps.templates, caller.hub, "messages", target);
     if (!url) return { kind: "noUpstream" };
-    const outcome = await this.post(url, caller, "messages", target, body, contentType);
+    const outcome = await this.post(url, caller, "messages", target, body, contentType, cancel);
     if (outcome.kind === "failed") return { kind: "failed", message: `Invocation failed, ${outcome.message}` };
     if (outcome.status === 204 || (outcome.status === 200 && outcome.body.length === 0)) return { kind: "void" };
     if (outcome.status === 200) return { kind: "message", bytes: outcome.body };
@@ -97,6 +103,7 @@ export class SignalRUpstream {
     event: string,
     body: Uint8Array,
     contentType: string,
+    cancel?: AbortSignal,
   ): Promise<{ kind: "answered"; status: number; body: Buffer } | { kind: "failed"; message: string }> {
     // Values a client chose (user id, claims, query, invoked method name) may hold any Unicode:
     // they go out as UTF-8 bytes, which Node's HTTP client accepts and the app decodes.
@@ -111,10 +118,13 @@ export class SignalRUpstream {
     };
     if (caller.userId !== null) headers["x-asrs-user-id"] = encodeHeaderText(caller.userId);
     if (caller.claims.length > 0) headers["x-asrs-user-claims"] = claimsHeader(caller.claims);
+    if (cancel?.aborted) return { kind: "failed", message: "the connection ended." };
     // Upstream calls are outbound traffic, billed like a message to a client.
     this.deps.meter.outboundMessage(caller.hubKey, "upstream", body.byteLength);
     const abort = new AbortController();
     this.aborts.add(abort);
+    const onCancel = (): void => abort.abort();
+    cancel?.addEventListener("abort", onCancel, { once: true });
     const timer = setTimeout(() => abort.abort(), this.deps.timeoutMs);
     timer.unref();
     const started = process.hrtime.bigint();
@@ -124,9 +134,11 @@ export class SignalRUpstream {
       if (bytes === null) return { kind: "failed", message: "response too large." };
       return { kind: "answered", status: response.status, body: bytes };
     } catch (error) {
+      if (cancel?.aborted) return { kind: "failed", message: "the connection ended." };
       return { kind: "failed", message: abort.signal.aborted ? "the upstream did not answer in time." : `the upstream could not be reached (${(error as Error).message}).` };
     } finally {
       clearTimeout(timer);
+      cancel?.removeEventListener("abort", onCancel);
       this.aborts.delete(abort);
       this.deps.meter.upstreamLatency(event, Number(process.hrtime.bigint() - started) / 1e9);
     }
