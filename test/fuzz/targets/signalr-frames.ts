@@ -1,6 +1,7 @@
 import { encode } from "@msgpack/msgpack";
 import fc from "fast-check";
 import WebSocket from "ws";
+import { writeLengthPrefix } from "../../../emulator/src/signalr/messagepack-hub-protocol";
 import { FUZZ_MAX_FRAME_BYTES } from "../support/fuzz-limits";
 import type { FuzzContext, FuzzOutcome, FuzzTarget } from "../support/fuzz-target";
 import { anyJson, badUtf8, hostileText, inParallel, samples } from "../support/hostile";
@@ -52,21 +53,8 @@ function msgpackArray(m: Record<string, unknown>): unknown[] {
   }
 }
 
-/** VarInt length prefix as the protocol writes it (7 bits a byte, little-endian). */
-function varint(length: number): Buffer {
-  const bytes: number[] = [];
-  let rest = length;
-  do {
-    let byte = rest & 0x7f;
-    rest = Math.floor(rest / 128);
-    if (rest > 0) byte |= 0x80;
-    bytes.push(byte);
-  } while (rest > 0);
-  return Buffer.from(bytes);
-}
-
 function prefixed(body: Uint8Array): Buffer {
-  return Buffer.concat([varint(body.length), body]);
+  return Buffer.concat([writeLengthPrefix(body.length), body]);
 }
 
 const jsonFrame: fc.Arbitrary<Frame> = fc.oneof(
@@ -89,7 +77,7 @@ const msgpackFrame: fc.Arbitrary<Frame> = fc.oneof(
   { weight: 6, arbitrary: fc.array(anyMessage, { minLength: 1, maxLength: 4 }).map((ms) => ({ data: Buffer.concat(ms.map((m) => prefixed(encode(msgpackArray(m))))), binary: true })) },
   // Bad VarInts: longer than 5 bytes, cut, announcing more than follows, or 2^35-1.
   { weight: 1, arbitrary: fc.constantFrom([0xff, 0xff, 0xff, 0xff, 0xff, 0x01], [0x80], [0x85, 0x80], [0x10, 0x93, 0x01], [0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]).map((b) => ({ data: Buffer.from(b), binary: true })) },
-  { weight: 1, arbitrary: hubMessage.map((m) => encode(msgpackArray(m))).chain((b) => fc.nat({ max: b.length }).map((n) => ({ data: Buffer.concat([varint(b.length), b.subarray(0, n)]), binary: true }))) },
+  { weight: 1, arbitrary: hubMessage.map((m) => encode(msgpackArray(m))).chain((b) => fc.nat({ max: b.length }).map((n) => ({ data: Buffer.concat([writeLengthPrefix(b.length), b.subarray(0, n)]), binary: true }))) },
   // A valid prefix around bytes that are not MessagePack, or MessagePack that is not an array.
   { weight: 1, arbitrary: fc.uint8Array({ maxLength: 64 }).map((a) => ({ data: prefixed(a), binary: true })) },
   { weight: 1, arbitrary: anyJson.map((v) => ({ data: prefixed(encode(v)), binary: true })) },
@@ -100,7 +88,7 @@ const msgpackFrame: fc.Arbitrary<Frame> = fc.oneof(
 );
 
 /** Handshakes: valid, malformed, unsupported, cut (no separator), in pieces, with messages after the separator, oversized. */
-const handshake = (protocol: Protocol): fc.Arbitrary<Frame[]> =>
+const handshake = (protocol: Protocol): fc.Arbitrary<readonly Frame[]> =>
   fc.oneof(
     { weight: 8, arbitrary: fc.constant([{ data: Buffer.from(`{"protocol":"${protocol}","version":1}${RS}`), binary: false }]) },
     { weight: 1, arbitrary: fc.constant([{ data: Buffer.from(`{"protocol":"${protocol}",`), binary: false }, { data: Buffer.from(`"version":1}${RS}`), binary: protocol === "messagepack" }]) },
@@ -114,7 +102,7 @@ const handshake = (protocol: Protocol): fc.Arbitrary<Frame[]> =>
     { weight: 1, arbitrary: fc.constant([{ data: Buffer.alloc(FUZZ_MAX_FRAME_BYTES - 8, 0x20), binary: false }, { data: Buffer.alloc(FUZZ_MAX_FRAME_BYTES - 8, 0x20), binary: false }]) },
   );
 
-type Step = { kind: "handshake"; frames: Frame[] } | { kind: "frame"; frame: Frame };
+type Step = { kind: "handshake"; frames: readonly Frame[] } | { kind: "frame"; frame: Frame };
 
 const steps = (protocol: Protocol): fc.Arbitrary<Step> =>
   fc.oneof(
