@@ -2,6 +2,7 @@ import { decode } from "@msgpack/msgpack";
 import { mediaTypeOf } from "../content-type";
 import { AppError } from "../errors";
 import type { HeaderSource } from "../cloud-events-request";
+import { decodeHeaderText } from "../header-text";
 
 /** The hub protocol a client speaks; an invocation's Completion goes back in the same one. */
 export type HubProtocolName = "json" | "messagepack";
@@ -31,14 +32,17 @@ export type UpstreamEvent =
 
 const recordSeparator = 0x1e;
 
-/** Reads the headers a signature check needs, before the body. Throws `InvalidUpstreamRequest` (400). */
+/**
+ * Reads the headers a signature check needs, before the body. Throws `InvalidUpstreamRequest` (400).
+ * The user id and the event (a client's method name) may be any Unicode, sent as UTF-8 bytes.
+ */
 export function readUpstreamContext(headers: HeaderSource): UpstreamContext {
   return {
     connectionId: required(headers, "x-asrs-connection-id"),
     hub: required(headers, "x-asrs-hub"),
     category: required(headers, "x-asrs-category"),
-    event: required(headers, "x-asrs-event"),
-    userId: headers.get("x-asrs-user-id") || null,
+    event: decodeHeaderText(required(headers, "x-asrs-event")),
+    userId: decodeHeaderText(headers.get("x-asrs-user-id") ?? "") || null,
   };
 }
 

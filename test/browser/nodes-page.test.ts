@@ -1,83 +1,23 @@
 import { mkdirSync } from "node:fs";
-import net from "node:net";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startRedisServer, type RedisServerProcess } from "../support/redis-server";
 import { requiredBinary } from "../support/required-binary";
-import { freePort, startRedisServer, type RedisServerProcess } from "../support/redis-server";
-import { ensureWebBuilt, printedNodes, repoRoot, runStartCommand, stopStartCommand, waitForOutput, type StartedCommand } from "../support/start-command";
+import { ensureWebBuilt, repoRoot, stopStartCommand, type StartedCommand } from "../support/start-command";
+import { connectThrough, freePortPair, openPage as openPageIn, runCheck, startTwoNodes as startNodes } from "./nodes-page-driver";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
 const redisBinary = requiredBinary("redis-server", ["/usr/bin/redis-server"]);
 const screenshots = join(repoRoot, "test-results", "browser");
-
-interface Row {
-  node: string;
-  backplane: string;
-  run: string;
-  shared: string;
-  sent: string;
-  delivered: string;
-  lost: string;
-  latency: string;
-}
 
 let browser: Browser;
 /** The story's page: opened on node 1, kept open while the stack restarts with Redis on the same ports. */
 let page: Page;
 let functionsBase = 0;
 
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once("error", () => resolve(false));
-    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
-  });
-}
-
-/** A base port with its neighbour free too: the two nodes' function hosts, the same in both runs. */
-async function freePortPair(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port < 65535 && (await portIsFree(port + 1))) return port;
-  }
-}
-
-async function startTwoNodes(extra: string[]): Promise<{ stack: StartedCommand; pageUrl: string }> {
-  const stack = runStartCommand(["--nodes", "2", "--functions-port", String(functionsBase), "--emulator-port", "0", "--settings", "local.settings.example.json", ...extra]);
-  await waitForOutput(stack, /Press Ctrl-C to stop\./);
-  const nodes = printedNodes(stack.stdout());
-  expect(nodes).toHaveLength(2);
-  return { stack, pageUrl: nodes[0].webPage };
-}
-
-async function openPage(url: string, width = 1280): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
-  page.setDefaultTimeout(15_000);
-  page.on("pageerror", (error) => console.error(`[page] ${error.message}`));
-  await page.goto(url);
-  await page.waitForSelector("body[data-ready=true]");
-  return page;
-}
-
-async function connectThrough(page: Page, node: string, userId: string): Promise<void> {
-  await page.getByLabel("Connect through node", { exact: true }).selectOption(node);
-  await page.getByLabel("User id", { exact: true }).fill(userId);
-  await page.getByRole("button", { name: "Connect", exact: true }).click();
-  await page.waitForSelector("#connection-status[data-state=connected]");
-}
-
-async function runCheck(page: Page): Promise<Row[]> {
-  await page.getByRole("button", { name: "Send test messages through every node" }).click();
-  await page.waitForSelector("#check-results[data-state=done]", { timeout: 30_000 });
-  return page.locator("#check-results tbody tr").evaluateAll((rows) =>
-    rows.map((row) => {
-      const field = (name: string): string => row.querySelector(`[data-field=${name}]`)?.textContent ?? "";
-      const data = (row as HTMLElement).dataset;
-      return { node: data.node ?? "", backplane: data.backplane ?? "", run: data.run ?? "", shared: field("shared"), sent: field("sent"), delivered: field("delivered"), lost: field("lost"), latency: field("latency") };
-    }),
-  );
-}
+const startTwoNodes = (extra: string[]) => startNodes(functionsBase, extra);
+const openPage = (url: string, width = 1280) => openPageIn(browser, url, width);
 
 describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm start -- --nodes 2)", () => {
   beforeAll(async () => {

@@ -53,7 +53,7 @@ describe.each([
 
     console.log(`slow consumer (${protocol ?? "raw"}): RSS grew ${(grown / MiB).toFixed(1)} MiB over ${BROADCASTS} broadcasts of 1 MiB`);
     expect(await client.userExists("stalled")).toBe(false);
-    expect(await metricValue(service, /webpubsub_connections_closed_over_limit_total\{hub="feed",limit="outboundLimit"\} (\d+)/)).toBe(1);
+    expect(await metricValue(service, /webpubsub_connections_closed_over_limit_total\{face="webpubsub",hub="feed",limit="outboundLimit"\} (\d+)/)).toBe(1);
     expect(grown).toBeLessThan(120 * MiB);
     stalled.resume();
     expect(await closed).toEqual({ code: 1008, reason: "The client is not reading its messages fast enough." });

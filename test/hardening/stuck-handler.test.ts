@@ -65,7 +65,7 @@ describe("frames waiting for the event handler", () => {
     expect(grown).toBeLessThan(120 * MiB);
     await until(() => (handler.types.includes("azure.webpubsub.sys.disconnected") ? true : undefined), 10_000);
     expect(handler.types.filter((t) => t === "azure.webpubsub.user.message")).toHaveLength(1);
-    expect(await (await fetch(`${service.url}/metrics`)).text()).toContain('webpubsub_connections_closed_over_limit_total{hub="chat",limit="inboundLimit"} 1');
+    expect(await (await fetch(`${service.url}/metrics`)).text()).toContain('webpubsub_connections_closed_over_limit_total{face="webpubsub",hub="chat",limit="inboundLimit"} 1');
     await client.sendToAll("still here", { contentType: "text/plain" });
     await until(() => (bystanderGot === 1 ? true : undefined), 10_000);
     expect(service.alive()).toBe(true);

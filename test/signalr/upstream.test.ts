@@ -172,6 +172,8 @@ describe("SignalR upstream", () => {
     expect(upstreamUrl(templates, "NEWS", "messages", "SEND")).toBe("http://a/NEWS/SEND");
     expect(upstreamUrl(templates, "chat", "connections", "connected")).toBe("http://b/connections/connected");
     expect(upstreamUrl(templates, "chat", "messages", "a b/c")).toBe("http://b/messages/a%20b%2Fc");
+    // A method name a client invoked with a lone surrogate (no UTF-8 form) used to throw "URI malformed".
+    expect(upstreamUrl(templates, "chat", "messages", "x\uD800y用户")).toBe(`http://b/messages/x%EF%BF%BDy${encodeURIComponent("用户")}`);
     expect(upstreamUrl([], "chat", "messages", "send")).toBeUndefined();
   });
 });

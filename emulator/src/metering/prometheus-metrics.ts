@@ -102,7 +102,7 @@ export class PrometheusMetrics {
   readonly connectionsOverLimit = new Counter({
     name: "webpubsub_connections_closed_over_limit_total",
     help: "Connections the service closed because they passed a per-connection limit.",
-    labelNames: ["hub", "limit"],
+    labelNames: ["face", "hub", "limit"],
     registers: [this.registry],
   });
 

@@ -1,3 +1,4 @@
+import { splitHubKey } from "../cluster/hub-namespace";
 import { billedUnits } from "./billing-units";
 import { PrometheusMetrics } from "./prometheus-metrics";
 import type { QuotaRefusal, ServiceMeter } from "./service-meter";
@@ -73,7 +74,7 @@ export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
     restLatency: (operation, seconds) => metrics.restLatency.observe({ operation }, seconds),
     upstreamLatency: (event, seconds) => metrics.upstreamLatency.observe({ event }, seconds),
     backplaneError: () => metrics.backplaneErrors.inc(),
-    connectionOverLimit: (hub, limit) => metrics.connectionsOverLimit.inc({ hub, limit }),
+    connectionOverLimit: (hub, limit) => metrics.connectionsOverLimit.inc({ ...splitHubKey(hub), limit }),
     snapshot: () => ledger.snapshot(),
   };
 }

@@ -49,12 +49,15 @@ export class SignalRConnection implements SessionAdapter {
   private handshakeTimer: unknown;
   private lastReceivedAt: number;
   private inFlight = 0;
+  /** Bytes of the invocations waiting for the upstream (bounded by --max-pending-inbound-bytes). */
+  private inFlightBytes = 0;
   /** The client said goodbye (Close message or a normal close code): `disconnected` carries no error. */
   private cleanClose = false;
   /** Service-initiated closes let clients reconnect, except for protocol errors. */
   private allowReconnect = true;
   private done = false;
-  /** The send buffer passed its limit: deliveries are dropped until the connection is closed. */
+  /** Aborts this connection's upstream invocations still in flight once it ends: nothing of it outlives it. */
+  private readonly invocations = new AbortController();
 
   constructor(
     private readonly deps: SignalRConnectionDeps,
@@ -114,6 +117,7 @@ export class SignalRConnection implements SessionAdapter {
 
   ended(reason: string): void {
     this.stopTimers();
+    this.invocations.abort();
     this.deps.upstream.disconnected(this.caller, this.cleanClose ? undefined : reason);
   }
 
@@ -242,12 +246,19 @@ export class SignalRConnection implements SessionAdapter {
       if (invocationId !== undefined) this.send(completionError(invocationId, `Too many invocations in flight (at most ${this.deps.settings.maxInvocationsInFlight} per connection).`));
       return;
     }
+    const { maxPendingInboundBytes } = this.deps.options;
+    if (this.inFlightBytes + raw.byteLength > maxPendingInboundBytes) {
+      if (invocationId !== undefined) this.send(completionError(invocationId, `Too many bytes of invocations in flight (at most ${maxPendingInboundBytes} per connection).`));
+      return;
+    }
     this.inFlight += 1;
+    this.inFlightBytes += raw.byteLength;
     let answer;
     try {
-      answer = await this.deps.upstream.invoke(this.caller, target, raw, this.protocol === "messagepack" ? "application/x-msgpack" : "application/json");
+      answer = await this.deps.upstream.invoke(this.caller, target, raw, this.protocol === "messagepack" ? "application/x-msgpack" : "application/json", this.invocations.signal);
     } finally {
       this.inFlight -= 1;
+      this.inFlightBytes -= raw.byteLength;
     }
     if (invocationId === undefined || this.done) return;
     switch (answer.kind) {
@@ -256,7 +267,7 @@ export class SignalRConnection implements SessionAdapter {
         return;
       case "message":
         // The upstream answers with a complete framed message in the caller's protocol.
-        if (this.socket.readyState !== this.socket.OPEN) return;
+        if (this.socket.readyState !== this.socket.OPEN || this.overOutboundLimit()) return;
         this.socket.send(answer.bytes, { binary: this.protocol === "messagepack" });
         this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", answer.bytes.length);
         return;
@@ -278,6 +289,8 @@ export class SignalRConnection implements SessionAdapter {
   /** Sends one message in the connection's protocol; `billed` messages count in the meter (pings and closes do not). */
   private send(message: HubMessage, billed = message.kind !== "ping"): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
+    // The Close that ends a session goes out whatever is buffered; anything else respects the limit.
+    if (message.kind !== "close" && this.overOutboundLimit()) return;
     if (this.protocol === "messagepack") {
       const frame = serializeMessagePackMessage(message);
       this.socket.send(frame, { binary: true });
@@ -287,6 +300,21 @@ export class SignalRConnection implements SessionAdapter {
       this.socket.send(frame, { binary: false });
       if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", Buffer.byteLength(frame));
     }
+  }
+
+  /**
+   * True once the socket holds more than the outbound limit: a client that does not read its
+   * Completions and pings. The core ends the session as it does for deliveries (a Close allowing
+   * reconnect, 1008, counted in /metrics).
+   */
+  private overOutboundLimit(): boolean {
+    if (this.socket.bufferedAmount <= this.deps.options.maxOutboundBytesPerConnection) return false;
+    if (!this.done && this.session) {
+      this.done = true;
+      this.allowReconnect = true;
+      this.deps.node.lifecycle.endOverLimit(this.session, "outboundLimit");
+    }
+    return true;
   }
 
   private scheduleKeepAlive(): void {

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { encodeHeaderText } from "../../../shared/header-text";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceLogger } from "../options";
 import { upstreamUrl, type UpstreamCategory, type UpstreamTemplate } from "./upstream-templates";
@@ -40,9 +41,12 @@ export function upstreamSignature(connectionId: string, accessKeys: readonly str
   return accessKeys.map((key) => `sha256=${createHmac("sha256", Buffer.from(key, "utf8")).update(connectionId, "utf8").digest("hex")}`).join(",");
 }
 
-/** Claims as one header value, `type: value` pairs joined by `, ` (the form the Functions extension parses). */
+/**
+ * Claims as one header value, `type: value` pairs joined by `, ` (the form the Functions extension
+ * parses), header-safe: any Unicode in a claim travels as UTF-8 bytes (`encodeHeaderText`).
+ */
 export function claimsHeader(claims: ReadonlyArray<readonly [string, string]>): string {
-  return claims.map(([type, value]) => `${type}: ${value}`).join(", ");
+  return encodeHeaderText(claims.map(([type, value]) => `${type}: ${value}`).join(", "));
 }
 
 /**
@@ -74,11 +78,17 @@ export class SignalRUpstream {
     else if (outcome.status >= 300) this.deps.logger.warn(`upstream ${event} for ${caller.connectionId}: status ${outcome.status}`);
   }
 
-  /** Sends a client invocation (`body` is the bare message as the client sent it). */
-  async invoke(caller: UpstreamCaller, target: string, body: Uint8Array, contentType: "application/json" | "application/x-msgpack"): Promise<InvocationAnswer> {
+  /** Sends a client invocation (`body` is the bare message as the client sent it); `cancel` aborts it (the connection ended). */
+  async invoke(
+    caller: UpstreamCaller,
+    target: string,
+    body: Uint8Array,
+    contentType: "application/json" | "application/x-msgpack",
+    cancel?: AbortSignal,
+  ): Promise<InvocationAnswer> {
     const url = upstreamUrl(this.deps.templates, caller.hub, "messages", target);
     if (!url) return { kind: "noUpstream" };
-    const outcome = await this.post(url, caller, "messages", target, body, contentType);
+    const outcome = await this.post(url, caller, "messages", target, body, contentType, cancel);
     if (outcome.kind === "failed") return { kind: "failed", message: `Invocation failed, ${outcome.message}` };
     if (outcome.status === 204 || (outcome.status === 200 && outcome.body.length === 0)) return { kind: "void" };
     if (outcome.status === 200) return { kind: "message", bytes: outcome.body };
@@ -93,22 +103,28 @@ export class SignalRUpstream {
     event: string,
     body: Uint8Array,
     contentType: string,
+    cancel?: AbortSignal,
   ): Promise<{ kind: "answered"; status: number; body: Buffer } | { kind: "failed"; message: string }> {
+    // Values a client chose (user id, claims, query, invoked method name) may hold any Unicode:
+    // they go out as UTF-8 bytes, which Node's HTTP client accepts and the app decodes.
     const headers: Record<string, string> = {
       "content-type": contentType,
       "x-asrs-connection-id": caller.connectionId,
       "x-asrs-hub": caller.hub,
       "x-asrs-category": category,
-      "x-asrs-event": event,
-      "x-asrs-client-query": caller.query,
+      "x-asrs-event": encodeHeaderText(event),
+      "x-asrs-client-query": encodeHeaderText(caller.query),
       "x-asrs-signature": upstreamSignature(caller.connectionId, this.deps.accessKeys),
     };
-    if (caller.userId !== null) headers["x-asrs-user-id"] = caller.userId;
+    if (caller.userId !== null) headers["x-asrs-user-id"] = encodeHeaderText(caller.userId);
     if (caller.claims.length > 0) headers["x-asrs-user-claims"] = claimsHeader(caller.claims);
+    if (cancel?.aborted) return { kind: "failed", message: "the connection ended." };
     // Upstream calls are outbound traffic, billed like a message to a client.
     this.deps.meter.outboundMessage(caller.hubKey, "upstream", body.byteLength);
     const abort = new AbortController();
     this.aborts.add(abort);
+    const onCancel = (): void => abort.abort();
+    cancel?.addEventListener("abort", onCancel, { once: true });
     const timer = setTimeout(() => abort.abort(), this.deps.timeoutMs);
     timer.unref();
     const started = process.hrtime.bigint();
@@ -118,9 +134,11 @@ export class SignalRUpstream {
       if (bytes === null) return { kind: "failed", message: "response too large." };
       return { kind: "answered", status: response.status, body: bytes };
     } catch (error) {
+      if (cancel?.aborted) return { kind: "failed", message: "the connection ended." };
       return { kind: "failed", message: abort.signal.aborted ? "the upstream did not answer in time." : `the upstream could not be reached (${(error as Error).message}).` };
     } finally {
       clearTimeout(timer);
+      cancel?.removeEventListener("abort", onCancel);
       this.aborts.delete(abort);
       this.deps.meter.upstreamLatency(event, Number(process.hrtime.bigint() - started) / 1e9);
     }

@@ -23,14 +23,21 @@ function patternMatches(pattern: string | undefined, value: string): boolean {
     .some((p) => p === "*" || (p.length > 0 && p === wanted));
 }
 
+/** Lone surrogates (a client may invoke a method with one in its name) have no UTF-8 form: they become U+FFFD. */
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+function pathSegment(text: string): string {
+  return encodeURIComponent(text.replace(loneSurrogate, "\uFFFD"));
+}
+
 /** The URL of the first template that wants this event, placeholders URL-encoded; undefined when none does. */
 export function upstreamUrl(templates: readonly UpstreamTemplate[], hub: string, category: UpstreamCategory, event: string): string | undefined {
   const template = templates.find((t) => patternMatches(t.hubPattern, hub) && patternMatches(t.categoryPattern, category) && patternMatches(t.eventPattern, event));
   if (!template) return undefined;
   return template.urlTemplate
-    .replace(/\{hub\}/gi, encodeURIComponent(hub))
-    .replace(/\{category\}/gi, encodeURIComponent(category))
-    .replace(/\{event\}/gi, encodeURIComponent(event));
+    .replace(/\{hub\}/gi, pathSegment(hub))
+    .replace(/\{category\}/gi, pathSegment(category))
+    .replace(/\{event\}/gi, pathSegment(event));
 }
 
 /** Reads `{"UpstreamSettings":{"Templates":[{UrlTemplate, HubPattern, CategoryPattern, EventPattern}]}}` (keys in any case). */

@@ -59,9 +59,9 @@ async function waitFor(read: () => string, pattern: RegExp, running: RunningProc
   }
 }
 
-/** The service process, its event handler for hub `fuzz` pointed at `handlerUrl`. */
-export async function startFuzzService(handlerUrl: string): Promise<{ info: ServiceProcessInfo; process: RunningProcess }> {
-  const started = spawnTsx(["test/fuzz/support/fuzz-service-main.ts", handlerUrl], ["--expose-gc"]);
+/** The service process, its event handler for hub `fuzz` (or, for SignalR, its upstream) pointed at `handlerUrl`. */
+export async function startFuzzService(handlerUrl: string, service: "webpubsub" | "signalr" = "webpubsub"): Promise<{ info: ServiceProcessInfo; process: RunningProcess }> {
+  const started = spawnTsx(["test/fuzz/support/fuzz-service-main.ts", handlerUrl, service], ["--expose-gc"]);
   const [, url, connectionString] = (await waitFor(started.stdout, /^(http:\S+)\n(Endpoint=\S+)\n/m, started.process)) as unknown as [string, string, string];
   return { info: { url, connectionString, pid: started.process.child.pid! }, process: started.process };
 }
@@ -102,6 +102,8 @@ export async function startScriptedHandler(script: UpstreamScript): Promise<{ ur
     req.resume();
     req.on("end", () => {
       if (req.method === "OPTIONS") return void res.writeHead(200, { "WebHook-Allowed-Origin": "*" }).end();
+      // The SignalR face's upstream: 200 with no body (a void Completion for invocations).
+      if (req.headers["x-asrs-hub"] !== undefined) return void res.writeHead(200).end();
       // Fire-and-forget events get a plain 200; only connect and user events take scripted replies.
       if (/^azure\.webpubsub\.sys\.(connected|disconnected)$/.test(String(req.headers["ce-type"]))) return void res.writeHead(200).end();
       const reply = script.queue.shift();

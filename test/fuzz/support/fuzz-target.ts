@@ -4,6 +4,8 @@ import type { ServiceProcessInfo } from "./fuzz-processes";
 export interface FuzzContext {
   seed: number;
   service: ServiceProcessInfo;
+  /** The local service's SignalR face, in its own process. */
+  signalr: ServiceProcessInfo;
   functionsBase: string;
   /** The scripted event handler answers requests with these, in order (see `upstream-responses`). */
   upstreamScript: UpstreamScript;

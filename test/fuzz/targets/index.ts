@@ -1,12 +1,25 @@
 import type { FuzzTarget } from "../support/fuzz-target";
 import { functionRoutesTarget } from "./function-routes";
 import { restApiTarget } from "./rest-api";
+import { signalRFramesTarget } from "./signalr-frames";
+import { signalRNegotiateTarget } from "./signalr-negotiate";
+import { signalRRestTarget } from "./signalr-rest";
 import { upstreamResponsesTarget } from "./upstream-responses";
 import { wsFramesTarget } from "./ws-frames";
 import { wsHandshakeTarget } from "./ws-handshake";
 
 /**
- * Every face the hostile-input suite drives. The SignalR face (negotiate, the JSON and
- * MessagePack hub protocols) joins as one more entry here once it exists.
+ * Every face the hostile-input suite drives: Web PubSub (handshake, client frames, REST, upstream
+ * responses), the function routes, and the SignalR face (negotiate and connect, the JSON and
+ * MessagePack hub protocols, REST), which runs in a service process of its own.
  */
-export const fuzzTargets: readonly FuzzTarget[] = [wsHandshakeTarget, wsFramesTarget, restApiTarget, upstreamResponsesTarget, functionRoutesTarget];
+export const fuzzTargets: readonly FuzzTarget[] = [
+  wsHandshakeTarget,
+  wsFramesTarget,
+  restApiTarget,
+  upstreamResponsesTarget,
+  functionRoutesTarget,
+  signalRNegotiateTarget,
+  signalRFramesTarget,
+  signalRRestTarget,
+];

@@ -67,7 +67,7 @@ function tokenFor(serviceUrl: string, hub: string, item: HandshakeInput): string
 }
 
 /** Sends one raw upgrade request and returns the status line's code (0 when the server just closed). */
-function rawUpgrade(port: number, request: Buffer, afterUpgrade: Buffer): Promise<number> {
+export function rawUpgrade(port: number, request: Buffer, afterUpgrade: Buffer): Promise<number> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     let received = Buffer.alloc(0);
