@@ -15,10 +15,22 @@ import { fuzzTargets } from "./targets";
 // back near where it started. Change FUZZ_SEED to explore; CI keeps the fixed one.
 const SEED = Number(process.env.FUZZ_SEED ?? 20261127);
 const MiB = 1024 * 1024;
-/** Heap the service may keep after the run and a full collection (compiled code, caches); the inputs alone are hundreds of MiB. */
+/**
+ * Memory the service may retain after the run and a full collection, JS heap plus external
+ * (Buffers): compiled code and caches. The inputs alone are hundreds of MiB. This is the tight check.
+ */
 const HEAP_TOLERANCE = 16 * MiB;
-/** RSS may stay higher (the allocator keeps freed pages), but not by the size of what was sent. */
-const RSS_TOLERANCE = 128 * MiB;
+/**
+ * The SignalR face also still holds the fuzzer's negotiated-but-never-connected connections: each
+ * waits up to 30 s for its WebSocket (bounded at 10,000 by design), and their tokens and identities
+ * add some MiB until they expire.
+ */
+const SIGNALR_HEAP_TOLERANCE = 24 * MiB;
+/**
+ * RSS may stay well above its start (the allocator keeps freed pages, and the SignalR process
+ * was seen 90 to 125 MiB up with its retained memory flat), but not by the size of what was sent.
+ */
+const RSS_TOLERANCE = 256 * MiB;
 
 const script: UpstreamScript = { queue: [] };
 let handler: { url: string; close(): Promise<void> };
@@ -144,7 +156,7 @@ describe("hostile input", () => {
     expect(heapGrown).toBeLessThan(HEAP_TOLERANCE);
     expect(grown).toBeLessThan(RSS_TOLERANCE);
     expect(signalrConnections).toBe(1);
-    expect(signalrHeapGrown).toBeLessThan(HEAP_TOLERANCE);
+    expect(signalrHeapGrown).toBeLessThan(SIGNALR_HEAP_TOLERANCE);
     expect(signalrGrown).toBeLessThan(RSS_TOLERANCE);
   }, 240_000);
 });

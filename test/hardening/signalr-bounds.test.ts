@@ -153,7 +153,9 @@ describe("SignalR per-connection bounds", () => {
     await until(() => (open.size === 16 ? true : undefined), 10_000);
     const grown = service.rssBytes() - baseline;
     console.log(`SignalR stuck upstream: RSS grew ${(grown / MiB).toFixed(1)} MiB while a client invoked 250 times with 1 MiB`);
-    expect(grown).toBeLessThan(120 * MiB);
+    // Unbounded, all 250 MiB would wait. Bounded, 16 MiB wait; the refused frames are garbage the
+    // collector has not always returned yet (about 100 MiB of RSS was seen on a busy machine).
+    expect(grown).toBeLessThan(160 * MiB);
     expect(invocations).toBe(16);
 
     sender.socket.close(1000);

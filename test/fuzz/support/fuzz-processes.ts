@@ -66,7 +66,7 @@ export async function startFuzzService(handlerUrl: string, service: "webpubsub" 
   return { info: { url, connectionString, pid: started.process.child.pid! }, process: started.process };
 }
 
-/** The service's heap after a full collection (it answers SIGUSR2 with a `heapUsed N` line). */
+/** What the service retains after a full collection, JS heap plus external memory (it answers SIGUSR2 with a `heapUsed N` line). */
 export async function heapAfterGc(service: RunningProcess): Promise<number> {
   const seen = service.stdout().split("heapUsed ").length;
   service.child.kill("SIGUSR2");
