@@ -395,8 +395,23 @@ ui.hubProtocol.addEventListener("change", () => {
 });
 render();
 updateOutgoingSize();
-// Say which service the app uses as soon as the page opens; a page opened elsewhere learns it at connect.
-void learnService(settings()).catch(() => undefined);
-void mountNodes().finally(() => {
+/**
+ * Say which service the app uses as soon as the page opens, trying a few times (the app may still
+ * be starting); a page opened elsewhere learns it at connect.
+ */
+async function announceService(attempts = 3): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await learnService(settings());
+      return;
+    } catch {
+      if (attempt >= attempts) return;
+      await new Promise((resolve) => setTimeout(resolve, 300 * attempt));
+    }
+  }
+}
+
+// Ready once the page knows its service and its nodes (or has given up on them).
+void Promise.allSettled([announceService(), mountNodes()]).then(() => {
   document.body.dataset.ready = "true";
 });
