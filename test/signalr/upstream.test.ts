@@ -4,7 +4,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ACCESS_KEY } from "../../emulator/src/options";
 import { frameBody } from "../../emulator/src/signalr/messagepack-hub-protocol";
-import { upstreamSignature } from "../../emulator/src/signalr/signalr-upstream";
+import { signConnectionId } from "../../shared/cloud-events-signature";
 import { upstreamUrl, parseUpstreamSettingsDocument } from "../../emulator/src/signalr/upstream-templates";
 import { until } from "../support/until";
 import { clientToken, SignalRFixture } from "./support/signalr-fixture";
@@ -91,16 +91,16 @@ describe("SignalR upstream", () => {
     expect(connected.headers["x-asrs-user-id"]).toBe("alice");
     expect(connected.headers["x-asrs-user-claims"]).toMatch(/^aud: http:\/\/localhost\/client\/\?hub=chat, asrs\.s\.uid: alice, role: admin, iat: \d+, exp: \d+$/);
     expect(connected.headers["x-asrs-client-query"]).toMatch(/^\?hub=Chat&id=[\w-]{22}$/);
-    expect(connected.headers["x-asrs-signature"]).toBe(upstreamSignature(client.connectionId, [DEFAULT_ACCESS_KEY, SECONDARY]));
+    expect(connected.headers["x-asrs-signature"]).toBe(signConnectionId([DEFAULT_ACCESS_KEY, SECONDARY], client.connectionId));
     await client.connection.stop();
     await until(() => upstream.byEvent("disconnected")[0]);
     expect(upstream.byEvent("disconnected")[0]!.body.toString()).toBe('{"type":11}');
   });
 
   it("signs as the cloud service does: sha256= hex HMAC of the connection id with the UTF-8 key", () => {
-    const signature = upstreamSignature("c1", [DEFAULT_ACCESS_KEY]);
+    const signature = signConnectionId([DEFAULT_ACCESS_KEY], "c1");
     expect(signature).toMatch(/^sha256=dd527c79[0-9a-f]{51}f9023$/);
-    expect(upstreamSignature("c1", [DEFAULT_ACCESS_KEY, "k2"]).split(",")).toHaveLength(2);
+    expect(signConnectionId([DEFAULT_ACCESS_KEY, "k2"], "c1").split(",")).toHaveLength(2);
   });
 
   it.each(["json", "messagepack"] as const)("relays the upstream's answer to invoke() as its Completion (%s)", async (protocol) => {

@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { signConnectionId } from "../../../shared/cloud-events-signature";
 import { encodeHeaderText } from "../../../shared/header-text";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceLogger } from "../options";
@@ -34,11 +34,6 @@ export interface SignalRUpstreamDeps {
   logger: ServiceLogger;
   timeoutMs: number;
   maxResponseBytes: number;
-}
-
-/** `sha256=<hex HMAC of the connection id>` per key, joined by `,`. */
-export function upstreamSignature(connectionId: string, accessKeys: readonly string[]): string {
-  return accessKeys.map((key) => `sha256=${createHmac("sha256", Buffer.from(key, "utf8")).update(connectionId, "utf8").digest("hex")}`).join(",");
 }
 
 /**
@@ -114,7 +109,8 @@ export class SignalRUpstream {
       "x-asrs-category": category,
       "x-asrs-event": encodeHeaderText(event),
       "x-asrs-client-query": encodeHeaderText(caller.query),
-      "x-asrs-signature": upstreamSignature(caller.connectionId, this.deps.accessKeys),
+      // The same `sha256=<hex HMAC of the connection id>` per key as Web PubSub's `ce-signature`.
+      "x-asrs-signature": signConnectionId(this.deps.accessKeys, caller.connectionId),
     };
     if (caller.userId !== null) headers["x-asrs-user-id"] = encodeHeaderText(caller.userId);
     if (caller.claims.length > 0) headers["x-asrs-user-claims"] = claimsHeader(caller.claims);
