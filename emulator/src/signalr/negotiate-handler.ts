@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ResolvedServiceOptions } from "../options";
 import { writeError, type RestHttpError } from "../rest/rest-errors";
@@ -32,7 +32,7 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: RestHttpErr
  * `connectionId` and a secret single-use `connectionToken` for the WebSocket. Never a `url`:
  * the client would treat it as a redirect and negotiate again.
  */
-export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps: { options: ResolvedServiceOptions; tokens: ConnectionTokens; keys: readonly string[] }): void {
+export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps: { options: ResolvedServiceOptions; tokens: ConnectionTokens; keys: readonly KeyObject[] }): void {
   if (req.method === "OPTIONS") {
     answerPreflight(req, res);
     return;

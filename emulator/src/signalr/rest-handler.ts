@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ClusterCommand } from "../cluster/commands";
 import { mediaTypeOf } from "../../../shared/content-type";
@@ -15,7 +16,7 @@ import { verifySignalRRestToken } from "./signalr-token";
 interface RestDeps {
   node: ServiceNode;
   options: ResolvedServiceOptions;
-  keys: readonly string[];
+  keys: readonly KeyObject[];
 }
 
 interface RequestContext {

@@ -1,6 +1,7 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
+import { hmacKey } from "../../../shared/signing-key";
 import type { ServiceNode } from "../node/service-node";
 import type { ResolvedServiceOptions } from "../options";
 import { abortHandshake } from "../ws/abort-handshake";
@@ -35,6 +36,8 @@ function clientQuery(url: URL): string {
  */
 export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOptions, settings: ResolvedSignalROptions): SignalRFace {
   const keys = options.secondaryAccessKey ? [options.accessKey, options.secondaryAccessKey] : [options.accessKey];
+  // Token checks get KeyObjects made here, once: jsonwebtoken given a string re-parses it on every verify.
+  const tokenKeys = Object.freeze(keys.map(hmacKey));
   const tokens = new ConnectionTokens(() => options.clock.now(), settings.connectionTokenLifetimeMs, settings.maxPendingConnections);
   const upstream = new SignalRUpstream({
     templates: settings.upstream,
@@ -50,7 +53,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     const path = (req.url ?? "/").split("?")[0]!;
     if (path === "/client/negotiate" || path === "/client/negotiate/") {
       try {
-        handleNegotiate(req, res, { options, tokens, keys });
+        handleNegotiate(req, res, { options, tokens, keys: tokenKeys });
       } catch (error) {
         options.logger.error(`SignalR negotiate failed: ${(error as Error).message}`);
         if (!res.headersSent) res.writeHead(500, { "content-length": 0 });
@@ -59,7 +62,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
       return true;
     }
     if (path.startsWith("/api/hubs/") || path.startsWith("/api/v1/hubs/")) {
-      void handleSignalRRest(req, res, { node, options, keys });
+      void handleSignalRRest(req, res, { node, options, keys: tokenKeys });
       return true;
     }
     return false;
@@ -73,7 +76,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     if (!hub.ok) return { status: 400, reason: `The ${hub.which} query parameter is missing or invalid.` };
     const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
     if (!token) return { status: 401, reason: "An access token is required (Authorization: Bearer or access_token)." };
-    const check = verifySignalRClientToken(token, { keys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
+    const check = verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
     if (!check.ok) return { status: 401, reason: `Unauthorized: ${check.reason}.` };
     const id = url.searchParams.get("id");
     let connectionId: string;

@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from "node:crypto";
+import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
 
 const NAME_IDENTIFIER_LONG = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/nameidentifier";
@@ -12,8 +12,8 @@ export interface SignalRClientIdentity {
 export type SignalRTokenCheck<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 export interface SignalRTokenContext {
-  /** Primary key first; the secondary one is tried when the primary does not verify. */
-  keys: readonly string[];
+  /** Primary key first; the secondary one is tried when the primary does not verify. Made once, not per check. */
+  keys: readonly KeyObject[];
   nowMs: number;
   clockSkewSeconds: number;
 }
@@ -21,29 +21,12 @@ export interface SignalRTokenContext {
 /** HS256 as the SDKs sign by default; HS512 when the .NET SDK is told to (`AccessTokenAlgorithm`). Nothing else. */
 const ALGORITHMS: jwt.Algorithm[] = ["HS256", "HS512"];
 
-/**
- * The access keys as secret KeyObjects, made once: given a string, jsonwebtoken first tries to read
- * it as a PEM public key and builds a thrown error each time, which cost most of a verification
- * (seen in a CPU profile of 1,000 negotiates). Keys come from the service options: a handful.
- */
-const secretKeys = new Map<string, KeyObject>();
-
-function secretKeyOf(key: string): KeyObject {
-  let secret = secretKeys.get(key);
-  if (!secret) {
-    if (secretKeys.size >= 16) secretKeys.clear();
-    secret = createSecretKey(Buffer.from(key, "utf8"));
-    secretKeys.set(key, secret);
-  }
-  return secret;
-}
-
 function verify(token: string, context: SignalRTokenContext): SignalRTokenCheck<jwt.JwtPayload> {
   let firstError: unknown;
   for (const key of context.keys) {
     try {
       // jsonwebtoken compares the HMAC in constant time.
-      const payload = jwt.verify(token, secretKeyOf(key), { algorithms: ALGORITHMS, clockTolerance: context.clockSkewSeconds, clockTimestamp: Math.floor(context.nowMs / 1000) });
+      const payload = jwt.verify(token, key, { algorithms: ALGORITHMS, clockTolerance: context.clockSkewSeconds, clockTimestamp: Math.floor(context.nowMs / 1000) });
       if (typeof payload !== "object") return { ok: false, reason: "the access token payload is not a JSON object" };
       return { ok: true, value: payload };
     } catch (error) {
