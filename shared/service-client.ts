@@ -1,9 +1,7 @@
 import type { KeyObject } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
 import { WebPubSubServiceClient, type AzureKeyCredential, type WebPubSubServiceClientOptions } from "@azure/web-pubsub";
 import type { AppConfig } from "./config";
-import { maxServiceConnections } from "./limits";
+import { createServiceAgent } from "./service-agent";
 
 type PipelinePolicy = NonNullable<WebPubSubServiceClientOptions["additionalPolicies"]>[number]["policy"];
 
@@ -24,18 +22,11 @@ class KeyObjectCredential {
 }
 
 /**
- * Every REST call of this client goes through one keep-alive agent: connections to the service
- * are reused across calls (no TCP handshake per message) and bounded, so a burst of sends queues
- * on `maxServiceConnections` sockets instead of opening one per call. Nagle's algorithm is off on
- * these sockets (`noDelay`), as Node's HTTP server already has it off on its side: a call is one
- * small request answered by one small response, and a request written while an earlier segment
- * on the socket is still unacknowledged would otherwise wait for the peer's delayed ACK. Node's
- * `http.Agent` already defaults `noDelay` to true; it is set here so the path does not hang on
- * that default (the service-connections test checks it).
+ * Every REST call of this client goes through one bounded keep-alive agent (`createServiceAgent`;
+ * the service-connections test checks its bound and `noDelay`).
  */
 function keepAlivePolicy(secure: boolean): PipelinePolicy {
-  const options = { keepAlive: true, noDelay: true, maxSockets: maxServiceConnections, scheduling: "lifo" as const };
-  const agent = secure ? new https.Agent(options) : new http.Agent(options);
+  const agent = createServiceAgent(secure);
   return {
     name: "serviceKeepAliveAgent",
     sendRequest: (request, next) => {

@@ -1,6 +1,7 @@
 import http from "node:http";
 import https from "node:https";
 import { AppError } from "../errors";
+import { createServiceAgent } from "../service-agent";
 import type { SignalRTokenSigner } from "./signalr-tokens";
 
 /** The data-plane API version the current service SDK sends. */
@@ -28,7 +29,7 @@ export interface SignalRRestClientOptions {
   signer: SignalRTokenSigner;
   /** Abort a call after this long. @default 30_000 */
   timeoutMs?: number;
-  /** Sockets kept open to the service; a burst of calls queues on them. @default 64 */
+  /** Sockets kept open to the service; a burst of calls queues on them. @default maxServiceConnections (64) */
   maxSockets?: number;
 }
 
@@ -53,8 +54,7 @@ export function createSignalRRestClient(options: SignalRRestClientOptions): Sign
   const timeoutMs = options.timeoutMs ?? 30_000;
   const origin = new URL(options.endpoint).origin;
   const secure = origin.startsWith("https:");
-  const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 64, scheduling: "lifo" as const };
-  const agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
+  const agent = createServiceAgent(secure, options.maxSockets);
   const forHub = (hub: string): SignalRRestCall => {
     const base = `${options.endpoint}api/hubs/${encodeURIComponent(hub.toLowerCase())}`;
     return (request) => call(base, request);
