@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/**", ".build/**", "node_modules/**", "web/dist/**", "test-results/**", "bench/results/**", "coverage/**"] },
+  { ignores: ["dist/**", "emulator/dist/**", ".build/**", "node_modules/**", "web/dist/**", "test-results/**", "bench/results/**", "coverage/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

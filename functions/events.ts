@@ -2,7 +2,7 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import { readCappedBody } from "../shared/body-reader";
 import { planChatRelay, relayPayload, relayTarget } from "../shared/chat-relay";
 import { parseCloudEvent, readCloudEventContext, type CloudEvent } from "../shared/cloud-events-request";
-import { verifyConnectionIdSignature } from "../shared/cloud-events-signature";
+import { verifyConnectionIdSignature } from "../common/cloud-events-signature";
 import { decideConnect } from "../shared/connect-policy";
 import { AppError, toErrorResponse } from "../shared/errors";
 import type { EventsConfig } from "../shared/events-config";

@@ -1,7 +1,7 @@
 import type { HttpHandler, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { readCappedBody } from "../shared/body-reader";
 import { relayPayload, relayTarget } from "../shared/chat-relay";
-import { verifyConnectionIdSignature } from "../shared/cloud-events-signature";
+import { verifyConnectionIdSignature } from "../common/cloud-events-signature";
 import { AppError } from "../shared/errors";
 import { maxCachedHubClients, maxMessageBytes } from "../shared/limits";
 import type { RealtimeService } from "../shared/realtime-service";

@@ -15,7 +15,7 @@ import { resolveHostOptions, type FunctionsHostOptions, type HostLogger, type Re
 import { lingerAfterRefusal, readRequestBody } from "./request-body";
 import { plainJsonResponse, toHttpResponse, writeFunctionResponse, writePlainResponse } from "./response-writer";
 import { compileRouteTemplate, type CompiledRoute } from "./route-template";
-import { isLoopbackHost } from "../shared/listen-address";
+import { isLoopbackHost } from "../common/listen-address";
 
 export interface FunctionsHost {
   /** Base URL of the host, e.g. `http://127.0.0.1:7071` (functions live under `${url}/api`). */

@@ -1,6 +1,6 @@
 import type { RouteDefinition } from "../functions/route-table-types";
 import type { CorsSettings } from "./cors-policy";
-import { DEFAULT_LISTEN_HOST } from "../shared/listen-address";
+import { DEFAULT_LISTEN_HOST } from "../common/listen-address";
 
 export interface HostLogger {
   info(message: string): void;

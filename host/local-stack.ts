@@ -5,20 +5,13 @@
  * functions' trigger for it).
  * No environment access here: the CLI (`start-cli.ts`) reads env and flags and passes them in.
  */
-import { RedisBackplane } from "../emulator/src/backplane/redis-backplane";
-import type { ServiceMeter } from "../emulator/src/metering/service-meter";
-import { createUsageMeter } from "../emulator/src/metering/usage-meter";
-import { DEFAULT_ACCESS_KEY, type ServiceLogger } from "../emulator/src/options";
-import { createServer as createService, type ServiceServer } from "../emulator/src/server";
-import { createUpstreamDispatcher } from "../emulator/src/upstream/http-upstream-dispatcher";
-import type { UpstreamDispatcher } from "../emulator/src/upstream/upstream-dispatcher";
-import { parseEventHandlerOption, settingsFromHandlers } from "../emulator/src/upstream/upstream-settings";
+import { RedisBackplane, type ServiceMeter, createUsageMeter, DEFAULT_ACCESS_KEY, type ServiceLogger, createServer as createService, type ServiceServer, createUpstreamDispatcher, type UpstreamDispatcher, parseEventHandlerOption, settingsFromHandlers } from "@serverless-pubsub-kit/emulator";
 import type { RouteDefinition } from "../functions/route-table-types";
 import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { createFunctionsHost, type FunctionsHost } from "./functions-host";
 import type { CorsSettings } from "./cors-policy";
 import type { HostLogger } from "./host-options";
-import { DEFAULT_LISTEN_HOST, listenRefusal } from "../shared/listen-address";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../common/listen-address";
 
 export interface LocalStackOptions {
   routes: readonly RouteDefinition[];

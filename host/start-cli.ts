@@ -21,7 +21,7 @@ import { routes } from "../functions/routes";
 import { isLocalEndpoint, parseConnectionString } from "../shared/connection-string";
 import type { RealtimeServiceKind } from "../shared/realtime-service";
 import { parseSignalRConnectionString } from "../shared/signalr/signalr-connection-string";
-import { isLoopbackHost } from "../shared/listen-address";
+import { isLoopbackHost } from "../common/listen-address";
 import { applySettingValues, readLocalSettings, splitOrigins, type LocalSettings } from "./local-settings";
 import { startLocalStack, StackStartError, type LocalStack } from "./local-stack";
 import { backplaneLine, nodeDirectoryVariable, NodeClusterError, startNodeCluster, type NodeReadyMessage } from "./node-cluster";

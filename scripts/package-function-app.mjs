@@ -17,7 +17,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 class PackageError extends Error {}
 
 /** Folders of the compiled app that may be shipped; anything else under dist/ means a bad import. */
-const shippedSourceFolders = ["functions", "shared"];
+const shippedSourceFolders = ["functions", "shared", "common"];
 
 function compile(out) {
   const tsc = join(root, "node_modules", "typescript", "bin", "tsc");

@@ -1,6 +1,6 @@
-import { dataTypeOfMediaType, mediaTypeOf } from "./content-type";
+import { dataTypeOfMediaType, mediaTypeOf } from "../common/content-type";
 import { AppError } from "./errors";
-import { decodeHeaderText } from "./header-text";
+import { decodeHeaderText } from "../common/header-text";
 
 /** Header lookup, case-insensitive (Fetch `Headers`, as Functions' `HttpRequest.headers`). */
 export interface HeaderSource {

@@ -6,7 +6,7 @@ import { isWebPubSubRole } from "./grant-policy";
 import { defaultTokenLifetimeMinutes, maxTokenLifetimeMinutes } from "./limits";
 import { isLocalEndpoint, parseConnectionString } from "./connection-string";
 import { validateGroupName } from "./names";
-import { hmacKey, publicKeyFromPem } from "./signing-key";
+import { hmacKey, publicKeyFromPem } from "../common/signing-key";
 import { realtimeServiceKinds, type RealtimeServiceKind } from "./realtime-service";
 import { parseSignalRConnectionString } from "./signalr/signalr-connection-string";
 

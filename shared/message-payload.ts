@@ -1,4 +1,4 @@
-import { dataTypeOfMediaType, mediaTypeOf } from "./content-type";
+import { dataTypeOfMediaType, mediaTypeOf } from "../common/content-type";
 import { AppError } from "./errors";
 
 /** A message ready for the SDK, keyed by the REST data type. */

@@ -1,11 +1,13 @@
 /**
- * The flags of `npm run emulator`, in one table: the CLI parses with it, and
- * test/docs/docs-tables.test.ts checks docs/local-service.md's flag tables against it.
+ * The flags of `pubsub-emulator` (`npm run emulator` here), in one table: the CLI parses with it,
+ * every flag is also a `PUBSUB_EMULATOR_*` variable, and the docs test checks the local service
+ * guide's flag table against it. No defaults here: a flag left out may still come from its
+ * variable, so defaults are applied after both are read.
  */
 import { initSettingsCliOptions, upstreamCliOptions } from "./upstream/upstream-cli";
 
 export const emulatorCliOptions = {
-  service: { type: "string", default: "webpubsub" },
+  service: { type: "string" },
   port: { type: "string" },
   host: { type: "string" },
   "access-key": { type: "string" },
@@ -18,10 +20,12 @@ export const emulatorCliOptions = {
   tier: { type: "string" },
   units: { type: "string" },
   redis: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
   ...upstreamCliOptions,
-  quiet: { type: "boolean", default: false },
-  help: { type: "boolean", default: false },
+  quiet: { type: "boolean" },
+  help: { type: "boolean" },
 } as const;
 
-/** `npm run emulator -- init-settings [file]`: its own flags. */
+/** `pubsub-emulator init-settings [file]`: its own flags. */
 export { initSettingsCliOptions };

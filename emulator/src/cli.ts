@@ -1,140 +1,127 @@
+#!/usr/bin/env node
 /**
- * `npm run emulator -- [--service webpubsub|signalr] --port 8080 --access-key K`
- * The only place the service reads process.env (fallbacks: WEBPUBSUB_EMULATOR_PORT,
- * WEBPUBSUB_EMULATOR_ACCESS_KEY, WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY, WEBPUBSUB_EMULATOR_HOST,
- * WEBPUBSUB_EMULATOR_REDIS).
+ * `pubsub-emulator [--service webpubsub|signalr] [--port 8080] [--access-key K] …`
+ * (`npm run emulator -- …` in this repository). The only place the local service reads
+ * process.env: every flag is also `PUBSUB_EMULATOR_<FLAG>`, and the flag wins.
  */
 import { parseArgs } from "node:util";
-import { createServer, type ServiceServer } from "./server";
-import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
-import type { TierName } from "./metering/tier-quota";
-import { createUsageMeter, type UsageMeter } from "./metering/usage-meter";
-import { RedisBackplane } from "./backplane/redis-backplane";
-import { runInitSettings, upstreamFromCli, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { emulatorCliOptions } from "./cli-options";
-import { UpstreamSettingsError } from "./upstream/upstream-settings";
-import { describeTemplates, signalrTemplatesFromCli } from "./signalr/upstream-cli";
+import { envNameOf, FlagValueError, withEnvironment, type FlagSources } from "./cli-environment";
+import type { TierName } from "./metering/tier-quota";
+import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
 import { UpstreamTemplatesError } from "./signalr/upstream-templates";
-import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
+import { startLocalService, type LocalService, type LocalServiceOptions } from "./start-local-service";
+import { runInitSettings, UPSTREAM_USAGE } from "./upstream/upstream-cli";
+import { UpstreamSettingsError } from "./upstream/upstream-settings";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../common/listen-address";
 
-const USAGE = `Usage: npm run emulator -- [--service webpubsub|signalr]  which managed service to speak (default webpubsub)
-                            [--port 8080 (8888 for signalr)] [--host 127.0.0.1] [--access-key KEY] [--secondary-access-key KEY]
+const USAGE = `Usage: pubsub-emulator [--service webpubsub|signalr]  which managed service to speak (default webpubsub)
+                            [--port 8080 (8888 for signalr); 0 picks a free port] [--host 127.0.0.1] [--access-key KEY] [--secondary-access-key KEY]
+                            [--cert cert.pem --key key.pem]      serve HTTPS and WSS on the same port
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
                             [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
-${UPSTREAM_USAGE}`;
+${UPSTREAM_USAGE}
+Every flag is also an environment variable: ${envNameOf("port")}=0, ${envNameOf("service")}=signalr, …; a flag wins over its variable.`;
 
-function integer(name: string, value: string | undefined): number | undefined {
+type Values = ReturnType<typeof parseCommandLine>;
+
+function parseCommandLine(args: string[]) {
+  return parseArgs({ args, options: emulatorCliOptions, strict: true }).values;
+}
+
+function integer(sources: FlagSources, name: keyof Values, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value)) throw new InvalidOptionsError(`--${name} must be a non-negative integer, got "${value}"`);
+  if (!/^\d+$/.test(value)) throw new InvalidOptionsError(`${sources[name]} must be a non-negative integer, got "${value}"`);
   return Number(value);
+}
+
+function logger(quiet: boolean): ServiceLogger {
+  return {
+    info: (message) => {
+      if (!quiet) console.error(`[emulator] ${message}`);
+    },
+    warn: (message) => console.error(`[emulator] warning: ${message}`),
+    error: (message) => console.error(`[emulator] error: ${message}`),
+  };
+}
+
+/** Flags and variables to `startLocalService` options; every message names where a bad value came from. */
+function toOptions(values: Values, sources: FlagSources): LocalServiceOptions {
+  const service = values.service ?? "webpubsub";
+  if (service !== "webpubsub" && service !== "signalr") throw new InvalidOptionsError(`${sources.service} must be webpubsub or signalr, got "${service}"`);
+  const tier = values.tier;
+  if (tier !== undefined && tier !== "free" && tier !== "standard") throw new InvalidOptionsError(`${sources.tier} must be free or standard, got "${tier}"`);
+  const units = integer(sources, "units", values.units);
+  if (units !== undefined && tier === undefined) throw new InvalidOptionsError(`${sources.units} needs --tier free|standard`);
+  const port = integer(sources, "port", values.port) ?? (service === "signalr" ? 8888 : 8080);
+  if (port > 65535) throw new InvalidOptionsError(`${sources.port} must be a port number 0-65535, got ${port}`);
+  const accessKey = values["access-key"];
+  const secondaryAccessKey = values["secondary-access-key"];
+  // Checked here too, so the message names this CLI's own flags and variables.
+  const usesDefaultKey = !accessKey || accessKey === DEFAULT_ACCESS_KEY || secondaryAccessKey === DEFAULT_ACCESS_KEY;
+  const refusal = listenRefusal(values.host || DEFAULT_LISTEN_HOST, usesDefaultKey, `--access-key KEY (or ${envNameOf("access-key")}), and a --secondary-access-key other than the default`);
+  if (refusal) throw new InvalidOptionsError(refusal);
+  const limits = {
+    maxClientFrameBytes: integer(sources, "max-client-frame-bytes", values["max-client-frame-bytes"]),
+    maxRestBodyBytes: integer(sources, "max-rest-body-bytes", values["max-rest-body-bytes"]),
+    maxOutboundBytesPerConnection: integer(sources, "max-outbound-bytes", values["max-outbound-bytes"]),
+    maxPendingInboundFrames: integer(sources, "max-pending-inbound-frames", values["max-pending-inbound-frames"]),
+    maxPendingInboundBytes: integer(sources, "max-pending-inbound-bytes", values["max-pending-inbound-bytes"]),
+  };
+  return {
+    service,
+    port,
+    logger: logger(values.quiet === true),
+    ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+    ...(values.host ? { host: values.host } : {}),
+    ...(accessKey ? { accessKey } : {}),
+    ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
+    ...(values.redis ? { redis: values.redis } : {}),
+    ...(values.settings ? { settingsFile: values.settings } : {}),
+    ...(values["event-handler"] ? { eventHandlers: values["event-handler"] } : {}),
+    ...(values.cert ? { certFile: values.cert } : {}),
+    ...(values.key ? { keyFile: values.key } : {}),
+    ...(tier ? { tier: tier as TierName } : {}),
+    ...(units === undefined ? {} : { units }),
+  };
+}
+
+function startFailure(error: NodeJS.ErrnoException, port: number | undefined): string {
+  if (error.code === "EADDRINUSE") return `Port ${port} is already in use; pick another with --port (0 picks a free one).`;
+  if (error.code === "EACCES") return `Not allowed to listen on port ${port}.`;
+  return error.message;
 }
 
 async function main(): Promise<void> {
   // `init-settings [file]` writes a starter event-handler settings file and exits.
   if (process.argv[2] === "init-settings") return runInitSettings(process.argv.slice(3), (line) => console.log(line));
-  const { values } = parseArgs({
-    options: emulatorCliOptions,
-    strict: true,
-  });
+  const { values, sources } = withEnvironment(emulatorCliOptions, parseCommandLine(process.argv.slice(2)), process.env, ["help"]);
   if (values.help) {
     console.log(USAGE);
     return;
   }
-  const env = process.env;
-  const service = values.service;
-  if (service !== "webpubsub" && service !== "signalr") throw new InvalidOptionsError(`--service must be webpubsub or signalr, got "${service}"`);
-  const logger: ServiceLogger = {
-    info: (message) => {
-      if (!values.quiet) console.error(`[emulator] ${message}`);
-    },
-    warn: (message) => console.error(`[emulator] warning: ${message}`),
-    error: (message) => console.error(`[emulator] error: ${message}`),
-  };
-  const port = integer("port", values.port ?? env.WEBPUBSUB_EMULATOR_PORT);
-  const maxClientFrameBytes = integer("max-client-frame-bytes", values["max-client-frame-bytes"]);
-  const maxRestBodyBytes = integer("max-rest-body-bytes", values["max-rest-body-bytes"]);
-  const maxOutboundBytesPerConnection = integer("max-outbound-bytes", values["max-outbound-bytes"]);
-  const maxPendingInboundFrames = integer("max-pending-inbound-frames", values["max-pending-inbound-frames"]);
-  const maxPendingInboundBytes = integer("max-pending-inbound-bytes", values["max-pending-inbound-bytes"]);
-  const host = values.host ?? env.WEBPUBSUB_EMULATOR_HOST;
-  const accessKey = values["access-key"] ?? env.WEBPUBSUB_EMULATOR_ACCESS_KEY;
-  const secondaryAccessKey = values["secondary-access-key"] ?? env.WEBPUBSUB_EMULATOR_SECONDARY_ACCESS_KEY;
-
-  // Opt-in tier simulation; the limits themselves are validated by the meter.
-  const units = integer("units", values.units);
-  if (units !== undefined && values.tier === undefined) throw new InvalidOptionsError("--units needs --tier free|standard");
-  const quota = values.tier === undefined ? undefined : { tier: values.tier as TierName, ...(units === undefined ? {} : { units }) };
-  // One meter for the service and its event dispatcher, so upstream traffic is billed as in Azure
-  // (a client event relayed to the app server is outbound too).
-  let meter: UsageMeter;
+  const options = toOptions(values, sources);
+  let service: LocalService;
   try {
-    meter = createUsageMeter(quota === undefined ? {} : { quota });
+    service = await startLocalService(options);
   } catch (error) {
-    throw new InvalidOptionsError(`quota: ${(error as Error).message}`);
-  }
-
-  // Off by default; one node needs no Redis. The URL's password is never logged.
-  const redisUrl = values.redis ?? env.WEBPUBSUB_EMULATOR_REDIS;
-  const backplane = redisUrl ? new RedisBackplane({ url: redisUrl, logger }) : undefined;
-
-  // Event handlers from --settings <file> and --event-handler <hub>=<url>; the SignalR face reads
-  // the same flags as its upstream URL templates.
-  const upstream =
-    service === "webpubsub"
-      ? await upstreamFromCli(values, {
-          accessKeys: [accessKey || DEFAULT_ACCESS_KEY, ...(secondaryAccessKey ? [secondaryAccessKey] : [])],
-          log: (line) => logger.warn(line),
-          meter,
-        })
-      : { upstream: undefined, setServiceUrl: () => {}, summary: [] };
-  const signalrTemplates = service === "signalr" ? await signalrTemplatesFromCli(values) : [];
-  for (const line of [...upstream.summary, ...describeTemplates(signalrTemplates)]) logger.info(line);
-
-  // Checked here too, so the message names this CLI's own flag.
-  const refusal = listenRefusal(host || DEFAULT_LISTEN_HOST, !accessKey || accessKey === DEFAULT_ACCESS_KEY, "--access-key KEY (or WEBPUBSUB_EMULATOR_ACCESS_KEY)");
-  if (refusal) throw new InvalidOptionsError(refusal);
-
-  let server: ServiceServer;
-  try {
-    server = await createServer({
-      logger,
-      service,
-      ...(signalrTemplates.length > 0 ? { signalr: { upstream: signalrTemplates } } : {}),
-      ...(port === undefined ? {} : { port }),
-      ...(host ? { host } : {}),
-      ...(accessKey ? { accessKey } : {}),
-      ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
-      ...(maxClientFrameBytes === undefined ? {} : { maxClientFrameBytes }),
-      ...(maxRestBodyBytes === undefined ? {} : { maxRestBodyBytes }),
-      ...(maxOutboundBytesPerConnection === undefined ? {} : { maxOutboundBytesPerConnection }),
-      ...(maxPendingInboundFrames === undefined ? {} : { maxPendingInboundFrames }),
-      ...(maxPendingInboundBytes === undefined ? {} : { maxPendingInboundBytes }),
-      meter,
-      ...(backplane === undefined ? {} : { backplane }),
-      ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),
-    });
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    const shownPort = port ?? (service === "signalr" ? 8888 : 8080);
-    if (err.code === "EADDRINUSE") console.error(`Port ${shownPort} is already in use; pick another with --port.`);
-    else if (err.code === "EACCES") console.error(`Not allowed to listen on port ${shownPort}.`);
-    else console.error(err.message);
+    if (error instanceof InvalidOptionsError || error instanceof UpstreamSettingsError || error instanceof UpstreamTemplatesError) throw error;
+    console.error(startFailure(error as NodeJS.ErrnoException, options.port));
     process.exitCode = 1;
     return;
   }
-  upstream.setServiceUrl(server.url);
   // Exactly these two lines on stdout, so scripts can read them.
-  console.log(server.url);
-  console.log(server.connectionString);
+  console.log(service.endpoint);
+  console.log(service.connectionString);
 
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
-    logger.info(`${signal} received, shutting down`);
-    server.close().then(
+    options.logger?.info(`${signal} received, shutting down`);
+    service.close().then(
       () => process.exit(0),
       (error: unknown) => {
         console.error(`shutdown failed: ${(error as Error).message}`);
@@ -147,7 +134,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof InvalidOptionsError || error instanceof TypeError || error instanceof UpstreamSettingsError || error instanceof UpstreamTemplatesError ? (error as Error).message : String(error));
+  const known = [InvalidOptionsError, FlagValueError, TypeError, UpstreamSettingsError, UpstreamTemplatesError].some((kind) => error instanceof kind);
+  console.error(known ? (error as Error).message : String(error));
   console.error(USAGE);
   process.exitCode = 1;
 });

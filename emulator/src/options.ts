@@ -6,7 +6,7 @@ import { createUsageMeter } from "./metering/usage-meter";
 import type { UpstreamDispatcher } from "./upstream/upstream-dispatcher";
 import { noUpstream } from "./upstream/upstream-dispatcher";
 import { resolveSignalROptions, type ResolvedSignalROptions, type SignalROptions } from "./signalr/signalr-options";
-import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../shared/listen-address";
+import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../common/listen-address";
 
 /** The official emulators' default key, so existing samples work unchanged. */
 export const DEFAULT_ACCESS_KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
@@ -43,6 +43,11 @@ export interface ServiceOptions {
   accessKey?: string;
   /** Secondary key also accepted (key rotation). @default undefined */
   secondaryAccessKey?: string;
+  /**
+   * Serve HTTPS and WSS on the port instead of HTTP and WS, with this PEM certificate (chain) and
+   * private key; `url` and `connectionString` then say `https`. @default undefined (plain HTTP)
+   */
+  tls?: { cert: string | Buffer; key: string | Buffer };
   /** Host name written in `url` and `connectionString`. @default "localhost" */
   publicHost?: string;
   /** Cluster link. @default a private in-process backplane (a single node) */
@@ -86,9 +91,10 @@ export interface ServiceOptions {
   clock?: ServiceClock;
 }
 
-export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "secondaryAccessKey" | "quota" | "signalr">>> & {
+export type ResolvedServiceOptions = Readonly<Required<Omit<ServiceOptions, "secondaryAccessKey" | "quota" | "signalr" | "tls">>> & {
   readonly signalr: ResolvedSignalROptions;
   readonly secondaryAccessKey: string | undefined;
+  readonly tls: Readonly<{ cert: string | Buffer; key: string | Buffer }> | undefined;
 };
 
 export class InvalidOptionsError extends Error {
@@ -135,7 +141,9 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     throw new InvalidOptionsError("secondaryAccessKey must be a non-empty string when given");
   }
   const host = options.host ?? DEFAULT_LISTEN_HOST;
-  const refusal = listenRefusal(host, accessKey === DEFAULT_ACCESS_KEY, "the accessKey option");
+  // Every accepted key counts: the well-known key as the secondary signs REST calls just as well.
+  const usesDefaultKey = accessKey === DEFAULT_ACCESS_KEY || options.secondaryAccessKey === DEFAULT_ACCESS_KEY;
+  const refusal = listenRefusal(host, usesDefaultKey, "the accessKey option (and a secondaryAccessKey other than the default)");
   if (refusal) throw new InvalidOptionsError(refusal);
   if (options.meter !== undefined && options.quota !== undefined) {
     throw new InvalidOptionsError("quota configures the built-in meter; with your own meter, pass it to createUsageMeter({ quota })");
@@ -147,6 +155,7 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     host,
     accessKey,
     secondaryAccessKey: options.secondaryAccessKey,
+    tls: options.tls === undefined ? undefined : Object.freeze({ cert: options.tls.cert, key: options.tls.key }),
     publicHost: options.publicHost ?? "localhost",
     backplane: options.backplane ?? new InProcessBus().createBackplane(),
     upstream: options.upstream ?? noUpstream,

@@ -1,8 +1,10 @@
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
-import { hmacKey } from "../../shared/signing-key";
+import { hmacKey } from "../../common/signing-key";
+import { PACKAGE_VERSION } from "./package-version";
 import { joinClusterUsage } from "./metering/cluster-usage";
 import { createMeteringHttpHandler } from "./metering/metering-http-handler";
 import { isUsageMeter } from "./metering/usage-meter";
@@ -18,7 +20,7 @@ import { CloseCode } from "./ws/close-codes";
 import { decideHandshake, type HandshakeDecision } from "./ws/handshake";
 
 export interface ServiceServer {
-  /** `http://localhost:<port>` (the real port when listening on 0). */
+  /** `http://localhost:<port>`, or `https://` with `tls` (the real port when listening on 0). */
   readonly url: string;
   /**
    * Web PubSub: `Endpoint=<url>;AccessKey=<key>;Version=1.0;`. SignalR: the official emulator's
@@ -60,18 +62,26 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     options.meter.backplaneError();
     options.logger.error(`backplane: ${error.message}`);
   });
-  await options.backplane.attach(node);
+  // A failed start tears down what it set up, so a busy port or an unreachable Redis leaks no
+  // connection and the process can exit.
+  const abandon = async (error: unknown): Promise<never> => {
+    await Promise.allSettled([options.backplane.close(), options.upstream.close()]);
+    throw error;
+  };
+  await options.backplane.attach(node).catch(abandon);
   // GET /api/usage (summed over the backplane) and /metrics, when the meter is a usage meter.
   const metering = isUsageMeter(options.meter)
     ? createMeteringHttpHandler({ meter: options.meter, otherNodesUsage: joinClusterUsage(options.backplane) })
     : undefined;
   const signalr = options.service === "signalr" ? createSignalRFace(node, options, options.signalr) : undefined;
 
-  const server = http.createServer((req, res) => {
+  // No key needed: container health checks and test setups poll it before they have one.
+  const health = JSON.stringify({ status: "ok", service: options.service, version: PACKAGE_VERSION });
+  const handle: http.RequestListener = (req, res) => {
     const path = (req.url ?? "/").split("?")[0]!;
-    if (path === "/api/health" && (req.method === "GET" || req.method === "HEAD")) {
-      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8" });
-      res.end(req.method === "GET" ? '{"status":"ok"}' : undefined);
+    if ((path === "/health" || path === "/api/health") && (req.method === "GET" || req.method === "HEAD")) {
+      res.writeHead(200, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(health), "Cache-Control": "no-store" });
+      res.end(req.method === "GET" ? health : undefined);
       return;
     }
     if (signalr?.request(req, res)) return;
@@ -85,7 +95,9 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     }
     if (metering?.(req, res)) return;
     sendJson(res, 404, { code: "NotFound", message: `No route for ${req.method} ${path}.` });
-  });
+  };
+  // HTTPS and WSS on the same port when a certificate is given.
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handle) : http.createServer(handle);
 
   const accept = (req: http.IncomingMessage, socket: Duplex, head: Buffer, decision: Exclude<HandshakeDecision, { kind: "refuse" }>): void => {
     const subprotocol =
@@ -154,17 +166,22 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
       server.off("error", reject);
       resolve();
     });
+  }).catch((error: unknown) => {
+    wss.close();
+    signalr?.close();
+    return abandon(error);
   });
   server.on("error", (error) => options.logger.error(`server: ${error.message}`));
   const port = (server.address() as AddressInfo).port;
-  const url = `http://${options.publicHost}:${port}`;
+  const scheme = options.tls ? "https" : "http";
+  const url = `${scheme}://${options.publicHost}:${port}`;
   options.logger.info(`listening on ${url}`);
 
   let closing: Promise<void> | undefined;
   return Object.freeze({
     url,
     connectionString: signalr
-      ? `Endpoint=http://${options.publicHost};Port=${port};AccessKey=${options.accessKey};Version=1.0;`
+      ? `Endpoint=${scheme}://${options.publicHost};Port=${port};AccessKey=${options.accessKey};Version=1.0;`
       : `Endpoint=${url};AccessKey=${options.accessKey};Version=1.0;`,
     port,
     service: node,

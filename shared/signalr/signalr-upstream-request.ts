@@ -1,8 +1,8 @@
 import { decode } from "@msgpack/msgpack";
-import { mediaTypeOf } from "../content-type";
+import { mediaTypeOf } from "../../common/content-type";
 import { AppError } from "../errors";
 import type { HeaderSource } from "../cloud-events-request";
-import { decodeHeaderText } from "../header-text";
+import { decodeHeaderText } from "../../common/header-text";
 
 /** The hub protocol a client speaks; an invocation's Completion goes back in the same one. */
 export type HubProtocolName = "json" | "messagepack";

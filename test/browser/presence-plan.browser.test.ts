@@ -15,6 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UsageReport } from "../../emulator/src/metering/usage-report";
 import { createServer as createService, type ServiceServer } from "../../emulator/src/server";
 import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
+import { measuredPlan } from "../../planner/measured-plan";
+import { resolvePriceSheet } from "../../planner/price-sheet";
 import { requiredBinary } from "../support/required-binary";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
@@ -137,8 +139,9 @@ describe.skipIf(!chromiumPath)("member lists and the planner line in chromium", 
     expect(text).toMatch(
       /^At this rate for a day: [\d,]+ billed messages; Azure Web PubSub: 1 (Free|Standard) unit\(s\), about \$(0\.00|1\.61)\/day; Azure SignalR Service: 1 (Free|Standard) unit\(s\), about \$(0\.00|1\.61)\/day\.$/,
     );
-    // The same figure the service's own plan gives for its meter (both scale the same counters to a day).
-    const plan = (await (await fetch(`${service.url}/api/usage/plan`)).json()) as { profile: { billedMessagesPerDay: number; measuredSeconds: number } };
+    // The same figure the planner gives for the service's meter (both scale the same counters to a day).
+    const usage = (await (await fetch(`${service.url}/api/usage`)).json()) as UsageReport;
+    const plan = measuredPlan(usage, resolvePriceSheet());
     const onPage = Number(/day: ([\d,]+) billed/.exec(text)![1]!.replaceAll(",", ""));
     const perDayNow = plan.profile.billedMessagesPerDay;
     // The page's figure was taken a moment earlier, so over a shorter time: at least today's rate.

@@ -11,6 +11,7 @@ const root = join(__dirname, "..", "..");
 
 /** Packages the function app never imports: the local service's, the local host's and the tools'. */
 const mustNotShip = [
+  "@serverless-pubsub-kit/emulator",
   "ioredis",
   "ws",
   "prom-client",
@@ -65,8 +66,8 @@ describe("npm run package: the deployable function app", () => {
 
   it("holds host.json, package.json, the compiled functions and shared code, the web page and node_modules, nothing else", () => {
     expect(readdirSync(app).sort()).toEqual(["dist", "host.json", "node_modules", "package.json", "web"]);
-    expect(readdirSync(join(app, "dist")).sort()).toEqual(["functions", "shared"]);
-    for (const folder of ["functions", "shared"]) {
+    expect(readdirSync(join(app, "dist")).sort()).toEqual(["common", "functions", "shared"]);
+    for (const folder of ["common", "functions", "shared"]) {
       const sources = readdirSync(join(root, folder)).filter((name) => name.endsWith(".ts")).map((name) => name.replace(/\.ts$/, ".js"));
       const compiled = readdirSync(join(app, "dist", folder)).filter((name) => name.endsWith(".js"));
       expect(compiled.sort()).toEqual(sources.sort());

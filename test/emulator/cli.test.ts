@@ -25,7 +25,7 @@ describe("npm run emulator", () => {
       const cli = startCli(["--port", String(port)]);
       expect(await cli.exited).toBe(1);
       expect(cli.stdout()).toBe("");
-      expect(cli.stderr().split("\n").filter((l) => l && !l.startsWith("npm warn"))).toEqual([`Port ${port} is already in use; pick another with --port.`]);
+      expect(cli.stderr().split("\n").filter((l) => l && !l.startsWith("npm warn"))).toEqual([`Port ${port} is already in use; pick another with --port (0 picks a free one).`]);
     } finally {
       blocker.close();
     }

@@ -122,11 +122,13 @@ describe("client handshake", () => {
     expect(await attempt(await fixture.clientUrl(server, "hub1"))).toEqual({ status: 429, body: "Too many connections." });
   });
 
-  it("serves HEAD and GET /api/health with 200 and unknown paths with a JSON 404", async () => {
+  it("serves HEAD and GET /health (and /api/health) with 200 and no key, and unknown paths with a JSON 404", async () => {
     const server = await fixture.start();
-    expect((await fetch(`${server.url}/api/health`, { method: "HEAD" })).status).toBe(200);
-    const get = await fetch(`${server.url}/api/health`);
-    expect([get.status, await get.json()]).toEqual([200, { status: "ok" }]);
+    for (const path of ["/health", "/api/health"]) {
+      expect((await fetch(`${server.url}${path}`, { method: "HEAD" })).status).toBe(200);
+      const get = await fetch(`${server.url}${path}`);
+      expect([get.status, await get.json()]).toEqual([200, { status: "ok", service: "webpubsub", version: "0.1.0" }]);
+    }
     const missing = await fetch(`${server.url}/nope`);
     expect([missing.status, await missing.json()]).toEqual([404, { code: "NotFound", message: "No route for GET /nope." }]);
   });

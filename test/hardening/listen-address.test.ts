@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { isLoopbackHost, listenRefusal } from "../../shared/listen-address";
+import { isLoopbackHost, listenRefusal } from "../../common/listen-address";
 import { createServer } from "../../emulator/src/server";
 import { DEFAULT_ACCESS_KEY } from "../../emulator/src/options";
 
@@ -22,7 +22,7 @@ afterEach(async () => {
 
 function run(entry: string, args: string[]): { child: ChildProcess; out: () => string; err: () => string; exit: Promise<number | null> } {
   const env = { ...process.env };
-  for (const name of ["WebPubSubConnectionString", "FUNCTIONS_PORT", "EMULATOR_PORT", "FUNCTION_KEYS", "WEBPUBSUB_EMULATOR_HOST", "WEBPUBSUB_EMULATOR_ACCESS_KEY"]) delete env[name];
+  for (const name of ["WebPubSubConnectionString", "FUNCTIONS_PORT", "EMULATOR_PORT", "FUNCTION_KEYS", "PUBSUB_EMULATOR_HOST", "PUBSUB_EMULATOR_ACCESS_KEY", "PUBSUB_EMULATOR_SECONDARY_ACCESS_KEY"]) delete env[name];
   const child = spawn(process.execPath, ["--import", "tsx", entry, ...args], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   children.push(child);
   let out = "";
@@ -82,7 +82,11 @@ describe("listen address policy", () => {
 
   it("the service library refuses another interface with the default key, and accepts it with a key of its own", async () => {
     await expect(createServer({ port: 0, host: "0.0.0.0" })).rejects.toThrow(/Refusing to listen on 0\.0\.0\.0 with the well-known default access key/);
-    await expect(createServer({ port: 0, host: "0.0.0.0", accessKey: DEFAULT_ACCESS_KEY })).rejects.toThrow(/Set a key of your own with the accessKey option/);
+    await expect(createServer({ port: 0, host: "0.0.0.0", accessKey: DEFAULT_ACCESS_KEY })).rejects.toThrow(/Set a key of your own with the accessKey option \(and a secondaryAccessKey other than the default\)/);
+    // The well-known key as the secondary signs REST calls just as well, so it is refused too.
+    await expect(createServer({ port: 0, host: "0.0.0.0", accessKey: "MY-OWN-KEY-0123456789-0123456789", secondaryAccessKey: DEFAULT_ACCESS_KEY })).rejects.toThrow(
+      /Refusing to listen on 0\.0\.0\.0 with the well-known default access key/,
+    );
     const server = await createServer({ port: 0 });
     try {
       expect(listeningAddresses(server.port)).toEqual([IPV4_LOOPBACK]);
@@ -101,8 +105,11 @@ describe("listen address policy", () => {
     expect(refused.out()).toBe("");
     expect(refused.err().split("\n")[0]).toBe(
       "Refusing to listen on 0.0.0.0 with the well-known default access key: anyone who can reach this machine could call the service's REST API and sign client tokens. " +
-        "Set a key of your own with --access-key KEY (or WEBPUBSUB_EMULATOR_ACCESS_KEY), or leave --host unset to listen on loopback only.",
+        "Set a key of your own with --access-key KEY (or PUBSUB_EMULATOR_ACCESS_KEY), and a --secondary-access-key other than the default, or leave --host unset to listen on loopback only.",
     );
+    const secondary = run("emulator/src/cli.ts", ["--port", "0", "--host", "0.0.0.0", "--access-key", "MY-OWN-KEY-0123456789-0123456789", "--secondary-access-key", DEFAULT_ACCESS_KEY]);
+    expect(await secondary.exit).toBe(1);
+    expect(secondary.err().split("\n")[0]).toMatch(/^Refusing to listen on 0\.0\.0\.0 with the well-known default access key/);
 
     const open = run("emulator/src/cli.ts", ["--port", "0", "--host", "0.0.0.0", "--access-key", "MY-OWN-KEY-0123456789-0123456789-0123456789", "--quiet"]);
     const [, openPort] = (await waitFor(open.out, /^http:\/\/localhost:(\d+)$/m, open.exit)) as unknown as [string, string];

@@ -4,7 +4,7 @@ import { HubConnectionBuilder, LogLevel, type HubConnection } from "@microsoft/s
 import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 import jwt from "jsonwebtoken";
 import { afterEach, describe, expect, it } from "vitest";
-import { decodeHeaderText } from "../../shared/header-text";
+import { decodeHeaderText } from "../../common/header-text";
 import { readUpstreamContext } from "../../shared/signalr/signalr-upstream-request";
 import { until } from "../support/until";
 import { startServiceProcess, TEST_ACCESS_KEY } from "./support/service-process";

@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { decodeHeaderText, encodeHeaderText } from "../../shared/header-text";
+import { decodeHeaderText, encodeHeaderText } from "../../common/header-text";
 import { until } from "../support/until";
 import { startServiceProcess, type ServiceProcess } from "./support/service-process";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { billedUnits, trafficUnits } from "../../emulator/src/metering/billing-units";
+import { billedUnits, trafficUnits } from "../../common/billing-units";
 
 describe("billedUnits (per-message rule)", () => {
   it.each([

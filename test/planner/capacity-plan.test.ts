@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { planCapacity, type ServicePlan, type TierPlan } from "../../emulator/src/planner/capacity-plan";
-import { PriceSheetError, resolvePriceSheet } from "../../emulator/src/planner/price-sheet";
-import { parseFanout, trafficProfile, WorkloadError, type DescribedWorkload, type Fanout } from "../../emulator/src/planner/workload";
+import { planCapacity, type ServicePlan, type TierPlan } from "../../planner/capacity-plan";
+import { PriceSheetError, resolvePriceSheet } from "../../planner/price-sheet";
+import { parseFanout, trafficProfile, WorkloadError, type DescribedWorkload, type Fanout } from "../../planner/workload";
 
 const sheet = resolvePriceSheet();
 

@@ -11,14 +11,15 @@ import { promisify } from "node:util";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MeasuredPlan } from "../../emulator/src/planner/measured-plan";
-import { parsePlanArgs } from "../../emulator/src/planner/plan-args";
-import { WorkloadError } from "../../emulator/src/planner/workload";
+import type { MeasuredPlan } from "../../planner/measured-plan";
+import { parsePlanArgs } from "../../planner/plan-args";
+import { planSentence } from "../../planner/plan-text";
+import { WorkloadError } from "../../planner/workload";
 import { freePort } from "../../scripts/free-port";
 import { startServiceCli, type RunningServiceCli } from "../support/service-cli";
 
 const run = promisify(execFile);
-const PLAN_CLI = join(__dirname, "../../emulator/src/planner/plan-cli.ts");
+const PLAN_CLI = join(__dirname, "../../planner/plan-cli.ts");
 
 async function planCli(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
   try {
@@ -127,20 +128,18 @@ describe("measured: traffic through npm run emulator, then the plan", () => {
     for (const service of plan.services) expect(service.billedMessagesPerDay).toBe(profile.billedMessagesPerDay);
   }
 
-  it("GET /api/usage/plan answers the plan and the page's sentence, with CORS", async () => {
-    const response = await fetch(`${cli.url}/api/usage/plan`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get("access-control-allow-origin")).toBe("*");
-    const plan = (await response.json()) as MeasuredPlan;
-    expectMeasured(plan);
+  it("the page's sentence is the plan's own, and the service serves no plan itself (the planner is no part of it)", async () => {
+    const { stdout, code } = await planCli(["--measured", cli.url, "--json"]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout) as MeasuredPlan;
     const perDay = new Intl.NumberFormat("en-US").format(plan.profile.billedMessagesPerDay);
     const wps = plan.services[0]!.recommended!;
     const sr = plan.services[1]!.recommended!;
-    expect(plan.sentence).toBe(
+    expect(planSentence(plan)).toBe(
       `At this rate for a day: ${perDay} billed messages; Azure Web PubSub: ${wps.units} ${wps.name} unit(s), about $${wps.costPerDay.toFixed(2)}/day; ` +
         `Azure SignalR Service: ${sr.units} ${sr.name} unit(s), about $${sr.costPerDay.toFixed(2)}/day.`,
     );
-    expect((await fetch(`${cli.url}/api/usage/plan`, { method: "POST" })).status).toBe(405);
+    expect((await fetch(`${cli.url}/api/usage/plan`)).status).toBe(404);
   });
 
   it("npm run plan -- --measured URL --json reads the same meter", async () => {

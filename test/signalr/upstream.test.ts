@@ -4,7 +4,7 @@ import { decode, encode } from "@msgpack/msgpack";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ACCESS_KEY } from "../../emulator/src/options";
 import { frameBody } from "../../emulator/src/signalr/messagepack-hub-protocol";
-import { signConnectionId } from "../../shared/cloud-events-signature";
+import { signConnectionId } from "../../common/cloud-events-signature";
 import { upstreamUrl, parseUpstreamSettingsDocument } from "../../emulator/src/signalr/upstream-templates";
 import { until } from "../support/until";
 import { clientToken, SignalRFixture } from "./support/signalr-fixture";

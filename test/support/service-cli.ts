@@ -13,11 +13,18 @@ export interface RunningServiceCli {
 }
 
 /**
- * Starts `npm run emulator -- <args>` as users run it (a child process through tsx) and waits
- * for its two stdout lines: the URL and the connection string. Pass `--port 0`.
+ * Starts `npm run emulator -- <args>` as users run it (a child process through tsx, or `launch`'s
+ * command, such as an installed `pubsub-emulator`) and waits for its two stdout lines: the URL and
+ * the connection string. Pass `--port 0`.
  */
-export async function startServiceCli(args: readonly string[], timeoutMs = 20_000): Promise<RunningServiceCli> {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startServiceCli(
+  args: readonly string[],
+  timeoutMs = 20_000,
+  launch: { command?: string; commandArgs?: readonly string[]; env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<RunningServiceCli> {
+  const command = launch.command ?? process.execPath;
+  const commandArgs = launch.commandArgs ?? ["--import", "tsx", CLI];
+  const child = spawn(command, [...commandArgs, ...args], { stdio: ["ignore", "pipe", "pipe"], env: launch.env ?? process.env, ...(launch.cwd ? { cwd: launch.cwd } : {}) });
   let out = "";
   let err = "";
   child.stderr!.on("data", (chunk: Buffer) => (err += chunk.toString()));

@@ -5,7 +5,7 @@ import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstr
 import type { UpstreamDispatcher } from "../../emulator/src/upstream/upstream-dispatcher";
 import { noMeter, type ServiceMeter } from "../../emulator/src/metering/service-meter";
 import { parseEventHandlerOption, settingsFromHandlers } from "../../emulator/src/upstream/upstream-settings";
-import { signConnectionId } from "../../shared/cloud-events-signature";
+import { signConnectionId } from "../../common/cloud-events-signature";
 
 // The dispatcher alone against plain node:http handlers: exact wire headers, timeouts, GET fallback, metering.
 type Handler = (req: http.IncomingMessage, body: Buffer, res: http.ServerResponse) => void;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OnServerDataMessageArgs } from "@azure/web-pubsub-client";
 import { createEventsHandler } from "../../functions/events";
-import { signConnectionId } from "../../shared/cloud-events-signature";
+import { signConnectionId } from "../../common/cloud-events-signature";
 import { parseConfig } from "../../shared/config";
 import { parseEventsConfig } from "../../shared/events-config";
 import { createRealtimeService } from "../../shared/realtime-service-factory";

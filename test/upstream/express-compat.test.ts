@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import type { OnServerDataMessageArgs } from "@azure/web-pubsub-client";
 import { WebPubSubEventHandler, type ConnectRequest, type DisconnectedRequest, type UserEventRequest } from "@azure/web-pubsub-express";
-import { signConnectionId } from "../../shared/cloud-events-signature";
+import { signConnectionId } from "../../common/cloud-events-signature";
 import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
 import { collect, KEY, startServiceWithUpstream, type ServiceWithUpstream } from "./support/upstream-stack";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signConnectionId, verifyConnectionIdSignature } from "../../shared/cloud-events-signature";
+import { signConnectionId, verifyConnectionIdSignature } from "../../common/cloud-events-signature";
 import { isOriginAllowed, parseAllowedOrigins } from "../../emulator/src/upstream/allowed-origins";
 import { buildCloudEventHeaders, dataTypeForContentType } from "../../emulator/src/upstream/cloud-event-headers";
 import { parseConnectResponse } from "../../emulator/src/upstream/connect-response";

@@ -80,7 +80,7 @@ let serviceOrigin: string | undefined;
 /** The node controls, once the app said which local nodes run (never, under func start or Azure). */
 let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
-const planLine = mountPlanLine(ui.planLine, { planUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage/plan` : undefined), intervalMs: 2000 });
+const planLine = mountPlanLine(ui.planLine, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined), intervalMs: 2000 });
 const presence = mountPresencePanel(ui.presencePanel, { settings, userId: () => ui.userId.value.trim(), onError: showError });
 
 function dispatch(event: ConnectionEvent): void {

@@ -2,7 +2,7 @@
  * The small JSON notice a page sends to a group (through the send trigger) when it joins or
  * leaves, so the other members refresh their member lists, and what such a refresh costs. Pure.
  */
-import { billedUnits } from "../../emulator/src/metering/billing-units";
+import { billedUnits } from "../../common/billing-units";
 
 export type PresenceChange = "joined" | "left";
 

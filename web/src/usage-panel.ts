@@ -11,7 +11,7 @@
  * `usageUrl` returning undefined pauses polling (e.g. before the service URL is known).
  * The service sends CORS headers on /api/usage, so the page may live on another origin.
  */
-import { BILLING_STEP_BYTES, billedUnits } from "../../emulator/src/metering/billing-units";
+import { BILLING_STEP_BYTES, billedUnits } from "../../common/billing-units";
 import { startJsonPoll } from "./json-poll";
 
 export { billedUnits };

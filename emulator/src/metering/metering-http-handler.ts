@@ -1,6 +1,4 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { measuredPlan } from "../planner/measured-plan";
-import { resolvePriceSheet, type PriceSheet } from "../planner/price-sheet";
 import type { UsageMeter } from "./usage-meter";
 import { buildUsageReport } from "./usage-report";
 import { isUsageSnapshot, mergeSnapshots, type UsageSnapshot } from "./usage-snapshot";
@@ -12,16 +10,12 @@ export interface MeteringHttpDeps {
    * checked and summed with this node's. @default none: a single node reports its own usage
    */
   otherNodesUsage?: () => Promise<unknown[]>;
-  /** Prices and per-unit figures for `/api/usage/plan`. @default the built-in sheet */
-  prices?: PriceSheet;
 }
 
-/** Handles `/api/usage`, `/api/usage/plan` and `/metrics`; returns false (and leaves the response alone) for any other path. */
+/** Handles `/api/usage` and `/metrics`; returns false (and leaves the response alone) for any other path. */
 export type MeteringHttpHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
 
 export const USAGE_PATH = "/api/usage";
-/** The cost planner's answer for the traffic `/api/usage` shows, scaled to a day. */
-export const USAGE_PLAN_PATH = "/api/usage/plan";
 export const METRICS_PATH = "/metrics";
 
 const CORS_HEADERS = {
@@ -60,11 +54,6 @@ export function createMeteringHttpHandler(deps: MeteringHttpDeps): MeteringHttpH
     const report = buildUsageReport(await clusterSnapshot(deps), deps.meter.limits);
     sendBody(req, res, "application/json; charset=utf-8", JSON.stringify(report), CORS_HEADERS);
   };
-  const prices = deps.prices ?? resolvePriceSheet();
-  const servePlan = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const report = buildUsageReport(await clusterSnapshot(deps), deps.meter.limits);
-    sendBody(req, res, "application/json; charset=utf-8", JSON.stringify(measuredPlan(report, prices)), CORS_HEADERS);
-  };
   const serveMetrics = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     sendBody(req, res, deps.meter.metrics.contentType, await deps.meter.metrics.text());
   };
@@ -78,7 +67,7 @@ export function createMeteringHttpHandler(deps: MeteringHttpDeps): MeteringHttpH
 
   return (req, res) => {
     const path = new URL(req.url ?? "/", "http://localhost").pathname;
-    if (path !== USAGE_PATH && path !== USAGE_PLAN_PATH && path !== METRICS_PATH) return false;
+    if (path !== USAGE_PATH && path !== METRICS_PATH) return false;
     const isUsage = path !== METRICS_PATH;
     if (isUsage && req.method === "OPTIONS") {
       res.writeHead(204, CORS_HEADERS);
@@ -92,7 +81,7 @@ export function createMeteringHttpHandler(deps: MeteringHttpDeps): MeteringHttpH
       });
       return true;
     }
-    const serve = path === USAGE_PATH ? serveUsage : path === USAGE_PLAN_PATH ? servePlan : serveMetrics;
+    const serve = path === USAGE_PATH ? serveUsage : serveMetrics;
     serve(req, res).catch(fail(res));
     return true;
   };

@@ -1,4 +1,4 @@
-import { billedUnits } from "./billing-units";
+import { billedUnits } from "../../../common/billing-units";
 import { emptyCounters, emptyScope, type UsageCounters, type UsageScope, type UsageSnapshot } from "./usage-snapshot";
 
 /** UTC calendar day of a timestamp, `YYYY-MM-DD`: Azure's daily quotas and billing are per UTC day. */

@@ -1,5 +1,5 @@
 import { splitHubKey } from "../cluster/hub-namespace";
-import { billedUnits } from "./billing-units";
+import { billedUnits } from "../../../common/billing-units";
 import { PrometheusMetrics } from "./prometheus-metrics";
 import type { QuotaRefusal, ServiceMeter } from "./service-meter";
 import { checkConnectionQuota, checkMessageQuota, resolveTierLimits, type TierLimits, type TierQuotaOptions } from "./tier-quota";

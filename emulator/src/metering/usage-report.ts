@@ -1,5 +1,5 @@
 import { splitHubKey, type Face } from "../cluster/hub-namespace";
-import { trafficUnits } from "./billing-units";
+import { trafficUnits } from "../../../common/billing-units";
 import type { TierLimits } from "./tier-quota";
 import { addCounters, emptyCounters, type UsageCounters, type UsageScope, type UsageSnapshot } from "./usage-snapshot";
 

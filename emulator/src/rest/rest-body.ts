@@ -1,5 +1,5 @@
 import type { IncomingMessage } from "node:http";
-import { dataTypeOfMediaType, mediaTypeOf } from "../../../shared/content-type";
+import { dataTypeOfMediaType, mediaTypeOf } from "../../../common/content-type";
 import type { DataType } from "../cluster/commands";
 import { restError } from "./rest-errors";
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import { hmacKey } from "../../../shared/signing-key";
+import { hmacKey } from "../../../common/signing-key";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceApi } from "../service-api";
 import { verifyRestToken } from "./rest-auth";

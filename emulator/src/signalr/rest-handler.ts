@@ -1,7 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ClusterCommand } from "../cluster/commands";
-import { mediaTypeOf } from "../../../shared/content-type";
+import { mediaTypeOf } from "../../../common/content-type";
 import type { ServiceNode } from "../node/service-node";
 import type { ResolvedServiceOptions } from "../options";
 import { readBody } from "../rest/rest-body";

@@ -1,7 +1,7 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { hmacKey } from "../../../shared/signing-key";
+import { hmacKey } from "../../../common/signing-key";
 import type { ServiceNode } from "../node/service-node";
 import type { ResolvedServiceOptions } from "../options";
 import { abortHandshake } from "../ws/abort-handshake";

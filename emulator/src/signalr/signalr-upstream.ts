@@ -1,5 +1,5 @@
-import { signConnectionId } from "../../../shared/cloud-events-signature";
-import { encodeHeaderText } from "../../../shared/header-text";
+import { signConnectionId } from "../../../common/cloud-events-signature";
+import { encodeHeaderText } from "../../../common/header-text";
 import type { ServiceMeter } from "../metering/service-meter";
 import type { ServiceLogger } from "../options";
 import { upstreamUrl, type UpstreamCategory, type UpstreamTemplate } from "./upstream-templates";

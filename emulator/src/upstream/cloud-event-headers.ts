@@ -1,6 +1,6 @@
-import { signConnectionId } from "../../../shared/cloud-events-signature";
-import { dataTypeOfMediaType, mediaTypeOf } from "../../../shared/content-type";
-import { encodeHeaderText } from "../../../shared/header-text";
+import { signConnectionId } from "../../../common/cloud-events-signature";
+import { dataTypeOfMediaType, mediaTypeOf } from "../../../common/content-type";
+import { encodeHeaderText } from "../../../common/header-text";
 import type { DataType } from "../cluster/commands";
 import type { SystemEventName } from "./upstream-settings";
 

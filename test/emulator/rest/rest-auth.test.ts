@@ -1,7 +1,7 @@
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { audienceMatches, verifyRestToken } from "../../../emulator/src/rest/rest-auth";
-import { hmacKey } from "../../../shared/signing-key";
+import { hmacKey } from "../../../common/signing-key";
 
 const KEY = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 const KEY2 = "secondary-key-secondary-key-secondary-key";

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import jwt from "jsonwebtoken";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSignalRRestClient } from "../../../shared/signalr/signalr-rest-client";
-import { hmacKey } from "../../../shared/signing-key";
+import { hmacKey } from "../../../common/signing-key";
 import { createSignalRTokenSigner } from "../../../shared/signalr/signalr-tokens";
 import { accessKey } from "../support/trigger-harness";
 

@@ -1,7 +1,7 @@
 import http from "node:http";
 import fc from "fast-check";
 import { DEFAULT_ACCESS_KEY } from "../../../emulator/src/options";
-import { signConnectionId } from "../../../shared/cloud-events-signature";
+import { signConnectionId } from "../../../common/cloud-events-signature";
 import type { FuzzOutcome, FuzzTarget } from "../support/fuzz-target";
 import { anyJson, badUtf8, encodeComponent, hostileText, inParallel, latin1HeaderText, samples } from "../support/hostile";
 import { send } from "./rest-api";

@@ -4,7 +4,7 @@
  * prices override file and the measured service; everything else is in pure modules.
  */
 import { readFile } from "node:fs/promises";
-import type { UsageReport } from "../metering/usage-report";
+import type { UsageReport } from "@serverless-pubsub-kit/emulator";
 import { planCapacity, type CapacityPlan } from "./capacity-plan";
 import { parsePlanArgs, PLAN_USAGE, type PlanRequest } from "./plan-args";
 import { formatPlan } from "./plan-text";

@@ -3,7 +3,7 @@
  * local service's usage report, scaled to a day), and the one traffic profile both turn into.
  * Pure: no I/O.
  */
-import type { UsageReport } from "../metering/usage-report";
+import type { UsageReport } from "@serverless-pubsub-kit/emulator";
 import type { ThroughputScenario } from "./price-sheet";
 
 /** Where each inbound message goes. */

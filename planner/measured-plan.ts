@@ -1,11 +1,11 @@
 /** The plan for the traffic a usage report shows, with the one sentence the web page prints. Pure. */
-import type { UsageReport } from "../metering/usage-report";
+import type { UsageReport } from "@serverless-pubsub-kit/emulator";
 import { planCapacity, type CapacityPlan } from "./capacity-plan";
 import { planSentence } from "./plan-text";
 import type { PriceSheet } from "./price-sheet";
 import { trafficProfile } from "./workload";
 
-/** The body of `GET /api/usage/plan`. */
+/** The plan for measured traffic, as `npm run plan -- --measured URL --json` and the web page give it. */
 export interface MeasuredPlan extends CapacityPlan {
   /** "At this rate for a day: N billed messages; …, about $X/day" */
   sentence: string;
