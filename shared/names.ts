@@ -4,10 +4,17 @@ import { maxMessageTtlSeconds, maxNameLength } from "./limits";
 // eslint-disable-next-line no-control-regex
 const controlCharacters = /[\u0000-\u001f\u007f]/;
 
-/** Group names follow the REST API: 1-1024 characters, not only whitespace. */
+/**
+ * `.` and `..` are path segments that the SDK's HTTP client resolves away before sending
+ * (`groups/../connections/c1` becomes `connections/c1`), so such a name would reach another
+ * route of the service: no name may be one.
+ */
+const dotSegment = /^\.\.?$/;
+
+/** Group names follow the REST API: 1-1024 characters, not only whitespace; and not `.` or `..`. */
 export function validateGroupName(group: string): string {
-  if (group.length === 0 || group.length > maxNameLength || group.trim().length === 0) {
-    throw new AppError("InvalidGroupName", `Group name ${JSON.stringify(truncate(group))} is not valid: a group name must be 1-1024 characters and not only whitespace.`);
+  if (group.length === 0 || group.length > maxNameLength || group.trim().length === 0 || dotSegment.test(group)) {
+    throw new AppError("InvalidGroupName", `Group name ${JSON.stringify(truncate(group))} is not valid: a group name must be 1-1024 characters, not only whitespace, and not . or ..`);
   }
   return group;
 }
@@ -15,14 +22,14 @@ export function validateGroupName(group: string): string {
 /** The spec only asks for one character; the app also caps length and refuses control characters. */
 export function validateUserId(userId: string): string {
   if (!isPlainName(userId)) {
-    throw new AppError("InvalidUserId", `userId ${JSON.stringify(truncate(userId))} is not valid: it must be 1-1024 characters without control characters.`);
+    throw new AppError("InvalidUserId", `userId ${JSON.stringify(truncate(userId))} is not valid: it must be 1-1024 characters without control characters, and not . or ..`);
   }
   return userId;
 }
 
 export function validateConnectionId(connectionId: string): string {
   if (!isPlainName(connectionId)) {
-    throw new AppError("InvalidConnectionId", `connectionId ${JSON.stringify(truncate(connectionId))} is not valid: it must be 1-1024 characters without control characters.`);
+    throw new AppError("InvalidConnectionId", `connectionId ${JSON.stringify(truncate(connectionId))} is not valid: it must be 1-1024 characters without control characters, and not . or ..`);
   }
   return connectionId;
 }
@@ -49,7 +56,7 @@ export function parseMessageTtl(text: string): number {
 }
 
 function isPlainName(name: string): boolean {
-  return name.length > 0 && name.length <= maxNameLength && !controlCharacters.test(name);
+  return name.length > 0 && name.length <= maxNameLength && !controlCharacters.test(name) && !dotSegment.test(name);
 }
 
 function truncate(text: string): string {

@@ -105,32 +105,42 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     if (subprotocol) chosenSubprotocol.set(req, subprotocol);
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => {}); // ws closes the socket itself (1009 and friends); nothing else to do
-      switch (decision.kind) {
-        case "recoveryFailed":
-          ws.close(CloseCode.policyViolation, decision.reason);
-          return;
-        case "recover":
-          wire(ws, decision.session);
-          node.lifecycle.recover(decision.session, ws);
-          return;
-        case "accept": {
-          const { connection } = decision;
-          const session = new ClientSession({
-            ...connection,
-            maxUnackedMessages: options.maxUnackedMessages,
-            maxUnackedBytes: options.maxUnackedBytes,
-            maxOutboundBytes: options.maxOutboundBytesPerConnection,
-          });
-          wire(ws, session);
-          node.lifecycle.open(session, ws, connection.groups);
-          return;
-        }
-        default: {
-          const _never: never = decision;
-          return _never;
-        }
+      try {
+        openSession(ws, decision);
+      } catch (error) {
+        // One session that cannot be opened closes its own socket, never the process.
+        options.logger.error(`opening a session failed: ${(error as Error).message}`);
+        ws.close(CloseCode.internalError, "The connection could not be set up.");
       }
     });
+  };
+
+  const openSession = (ws: WebSocket, decision: Exclude<HandshakeDecision, { kind: "refuse" }>): void => {
+    switch (decision.kind) {
+      case "recoveryFailed":
+        ws.close(CloseCode.policyViolation, decision.reason);
+        return;
+      case "recover":
+        wire(ws, decision.session);
+        node.lifecycle.recover(decision.session, ws);
+        return;
+      case "accept": {
+        const { connection } = decision;
+        const session = new ClientSession({
+          ...connection,
+          maxUnackedMessages: options.maxUnackedMessages,
+          maxUnackedBytes: options.maxUnackedBytes,
+          maxOutboundBytes: options.maxOutboundBytesPerConnection,
+        });
+        wire(ws, session);
+        node.lifecycle.open(session, ws, connection.groups);
+        return;
+      }
+      default: {
+        const _never: never = decision;
+        return _never;
+      }
+    }
   };
 
   const wire = (ws: WebSocket, session: ClientSession): void => {
@@ -157,7 +167,10 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
         options.logger.error(`handshake failed: ${(error as Error).message}`);
         abortHandshake(socket, 500, "The connection could not be set up.");
       },
-    );
+    ).catch((error: unknown) => {
+      options.logger.error(`upgrade failed: ${(error as Error).message}`);
+      if (!socket.destroyed) socket.destroy();
+    });
   });
 
   await new Promise<void>((resolve, reject) => {

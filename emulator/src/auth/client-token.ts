@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import jwt from "jsonwebtoken";
+import { nameRecord } from "../name-record";
 
 /** What a valid client token grants. */
 export interface ClientClaims {
@@ -89,7 +90,7 @@ export function verifyClientToken(token: string, context: TokenCheckContext): To
   // A token without `exp` would be valid forever; the SDKs always set one.
   if (typeof payload.exp !== "number") return { ok: false, reason: "the access token has no exp claim" };
   if (!audienceMatches(payload.aud, context.hub)) return { ok: false, reason: "the access token audience does not match this hub" };
-  const claims: Record<string, string[]> = {};
+  const claims = nameRecord<string[]>();
   for (const [name, value] of Object.entries(payload)) claims[name] = asStrings(value);
   const sub = payload.sub;
   return {

@@ -2,6 +2,7 @@
  * The JSON-serialisable usage counters of one node (the backplane `usage` query answer) and how
  * the counters of several nodes add up to the cluster's. Pure data, no I/O.
  */
+import { nameRecord } from "../name-record";
 
 /** Raw counters of one hub (or of all hubs) over one period. Derived figures are computed in `usage-report.ts`. */
 export interface UsageCounters {
@@ -51,7 +52,7 @@ export function emptyCounters(): UsageCounters {
 }
 
 export function emptyScope(): UsageScope {
-  return { total: emptyCounters(), hubs: {} };
+  return { total: emptyCounters(), hubs: nameRecord<UsageCounters>() };
 }
 
 export function addCounters(into: UsageCounters, from: UsageCounters): void {
@@ -78,7 +79,7 @@ export function mergeSnapshots(snapshots: readonly UsageSnapshot[]): UsageSnapsh
     takenAt: snapshots.map((s) => s.takenAt).sort().at(-1) ?? snapshots[0].takenAt,
     nodes: 0,
     sinceStart: emptyScope(),
-    days: {},
+    days: nameRecord<UsageScope>(),
   };
   for (const snapshot of snapshots) {
     merged.nodes += snapshot.nodes;

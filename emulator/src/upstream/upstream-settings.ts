@@ -1,3 +1,4 @@
+import { nameRecord } from "../name-record";
 /** The system events a handler can subscribe to. */
 export const SYSTEM_EVENTS = ["connect", "connected", "disconnected"] as const;
 export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
@@ -32,11 +33,11 @@ export class UpstreamSettingsError extends Error {
  */
 export function parseUpstreamSettings(document: unknown, source = "settings"): UpstreamSettings {
   const webPubSub = property(document, "WebPubSub");
-  if (webPubSub === undefined) return freezeSettings({});
+  if (webPubSub === undefined) return freezeSettings(nameRecord<EventHandlerSettings[]>());
   const hubsNode = property(webPubSub, "Hubs");
-  if (hubsNode === undefined) return freezeSettings({});
+  if (hubsNode === undefined) return freezeSettings(nameRecord<EventHandlerSettings[]>());
   if (!isRecord(hubsNode)) throw new UpstreamSettingsError(`${source}: WebPubSub.Hubs must be an object.`);
-  const hubs: Record<string, EventHandlerSettings[]> = {};
+  const hubs = nameRecord<EventHandlerSettings[]>();
   for (const [hub, hubNode] of Object.entries(hubsNode)) {
     const where = `${source}: WebPubSub.Hubs.${hub}`;
     const handlersNode = property(hubNode, "EventHandlers") ?? [];
@@ -60,7 +61,7 @@ export function parseEventHandlerOption(spec: string): { hub: string; handler: E
 
 /** Settings with the handlers of `extra` appended after those of `base`, hub by hub. */
 export function mergeUpstreamSettings(base: UpstreamSettings, extra: UpstreamSettings): UpstreamSettings {
-  const hubs: Record<string, EventHandlerSettings[]> = {};
+  const hubs = nameRecord<EventHandlerSettings[]>();
   for (const [hub, handlers] of Object.entries(base.hubs)) hubs[hub] = [...handlers];
   for (const [hub, handlers] of Object.entries(extra.hubs)) hubs[hub] = [...(hubs[hub] ?? []), ...handlers];
   return freezeSettings(hubs);
@@ -68,7 +69,7 @@ export function mergeUpstreamSettings(base: UpstreamSettings, extra: UpstreamSet
 
 /** Settings holding `handlers` for the given hubs, e.g. from repeated `--event-handler` options. */
 export function settingsFromHandlers(entries: ReadonlyArray<{ hub: string; handler: EventHandlerSettings }>): UpstreamSettings {
-  const hubs: Record<string, EventHandlerSettings[]> = {};
+  const hubs = nameRecord<EventHandlerSettings[]>();
   for (const { hub, handler } of entries) (hubs[hub] ??= []).push(handler);
   return freezeSettings(hubs);
 }

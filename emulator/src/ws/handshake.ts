@@ -8,6 +8,7 @@ import type { ResolvedServiceOptions } from "../options";
 import { chooseSubprotocol, type ProtocolKind } from "../protocol/client-message";
 import type { ConnectEventRequest } from "../upstream/upstream-dispatcher";
 import { parseClientPath } from "./client-path";
+import { nameRecord } from "../name-record";
 
 export interface NewConnection {
   hub: string;
@@ -45,7 +46,7 @@ function offeredSubprotocols(req: IncomingMessage): string[] {
 }
 
 function multiValues(entries: Iterable<[string, string]>): Record<string, string[]> {
-  const result: Record<string, string[]> = {};
+  const result = nameRecord<string[]>();
   for (const [key, value] of entries) (result[key] ??= []).push(value);
   return result;
 }

@@ -3,6 +3,12 @@ import fc from "fast-check";
 /** Names a hostile client would try: non-Latin-1, controls, encodings that confuse decoders, path tricks. */
 export const nastyNames = [
   "用户",
+  // Object.prototype members: hub names, query names and claim names that are plain keys elsewhere.
+  "constructor",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "__proto__",
   "Zoë",
   "😀",
   "\u0000",

@@ -15,12 +15,14 @@ interface HandshakeInput {
   roles: unknown;
   subprotocol: string;
   extraHeader: string;
+  /** Query parameters appended to the connect URL, Object.prototype member names among them. */
+  extraQuery: string;
   /** Bytes written right after a successful upgrade: garbage, a truncated frame, or nothing. */
   afterUpgrade: Buffer;
 }
 
 const input: fc.Arbitrary<HandshakeInput> = fc.record({
-  hub: fc.oneof({ weight: 3, arbitrary: fc.constantFrom("hs", "Hs", "hs_1") }, { weight: 2, arbitrary: hostileText }),
+  hub: fc.oneof({ weight: 3, arbitrary: fc.constantFrom("hs", "Hs", "hs_1", "constructor", "toString") }, { weight: 2, arbitrary: hostileText }),
   pathForm: fc.constantFrom("path", "query", "other"),
   token: fc.constantFrom("none", "garbage", "valid", "valid", "valid", "noExp", "wrongKey", "wrongAud", "expired", "algNone"),
   userId: hostileText,
@@ -30,6 +32,7 @@ const input: fc.Arbitrary<HandshakeInput> = fc.record({
     fc.string({ unit: "grapheme-ascii", maxLength: 20 }),
   ),
   extraHeader: latin1HeaderText,
+  extraQuery: fc.constantFrom("", "&toString=1", "&constructor=1&valueOf=2", "&__proto__=x&hasOwnProperty=y", "&access_token=&access_token="),
   afterUpgrade: fc.oneof(
     fc.constant(Buffer.alloc(0)),
     fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)),
@@ -104,10 +107,10 @@ export const wsHandshakeTarget: FuzzTarget = {
       const tokenQuery = token === undefined ? "" : `access_token=${token}`;
       const target =
         item.pathForm === "path"
-          ? `/client/hubs/${encodedHub}?${tokenQuery}`
+          ? `/client/hubs/${encodedHub}?${tokenQuery}${item.extraQuery}`
           : item.pathForm === "query"
-            ? `/client/?hub=${encodedHub}&${tokenQuery}`
-            : `/${encodedHub}/client?${tokenQuery}`;
+            ? `/client/?hub=${encodedHub}&${tokenQuery}${item.extraQuery}`
+            : `/${encodedHub}/client?${tokenQuery}${item.extraQuery}`;
       const headers = [
         `GET ${target} HTTP/1.1`,
         "Host: 127.0.0.1",
