@@ -201,6 +201,7 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     close: () =>
       (closing ??= (async () => {
         node.lifecycle.endAll("The service is shutting down.");
+        node.registry.close();
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();

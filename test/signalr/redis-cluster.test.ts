@@ -72,6 +72,22 @@ describe.skipIf(!redisBinary)("SignalR scale-out over Redis: REST on node B reac
     expect(await head(`/connections/${a1.connectionId}`)).toEqual([404, "Warning.Connection.NotExisted"]);
   });
 
+  it("adds a user to a group before any node holds a connection of the hub: the user's first connection, on either node, is in it", async () => {
+    const hub = `cluster${++hubCounter}`;
+    expect((await fixture.rest(nodeB, "PUT", `/api/hubs/${hub}/users/frank/groups/vip`)).status).toBe(200);
+    // Answered at once, with no connection anywhere yet.
+    expect((await fixture.rest(nodeB, "HEAD", `/api/hubs/${hub}/users/frank/groups/vip`)).status).toBe(200);
+    const onA = await fixture.connect(nodeA, hub, { userId: "frank" });
+    const onB = await fixture.connect(nodeB, hub, { userId: "frank" });
+    expect((await fixture.rest(nodeA, "POST", `/api/hubs/${hub}/groups/vip/:send`, { target: "message", arguments: ["vip"] })).status).toBe(202);
+    expect(await settled([[onA, 1], [onB, 1]])).toEqual([1, 1]);
+    expect((await fixture.rest(nodeA, "DELETE", `/api/hubs/${hub}/users/frank/groups/vip`)).status).toBe(204);
+    const later = await fixture.connect(nodeB, hub, { userId: "frank" });
+    expect((await fixture.rest(nodeA, "POST", `/api/hubs/${hub}/groups/vip/:send`, { target: "message", arguments: ["gone"] })).status).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect([onA.received.length, onB.received.length, later.received.length]).toEqual([1, 1, 0]);
+  });
+
   it("keeps a user's group membership for the user's next connection on the other node", async () => {
     const hub = `cluster${++hubCounter}`;
     const first = await fixture.connect(nodeA, hub, { userId: "erin" });

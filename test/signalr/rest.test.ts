@@ -86,6 +86,25 @@ describe("REST group membership of users", () => {
     expect(notIn.headers.get("x-ms-error-code")).toBe("Info.User.NotInGroup");
   });
 
+  it("a user added to a group of a hub with no connection yet is a member at once, and the first connection joins", async () => {
+    const server = await fixture.start();
+    expect(await status(fixture.rest(server, "PUT", "/api/hubs/fresh/users/alice/groups/vip"))).toBe(200);
+    expect(await status(fixture.rest(server, "HEAD", "/api/hubs/fresh/users/alice/groups/vip"))).toBe(200);
+    const alice = await fixture.connect(server, "fresh", { userId: "alice" });
+    expect(await status(fixture.rest(server, "POST", "/api/hubs/fresh/groups/vip/:send", { target: "message", arguments: ["vip"] }))).toBe(202);
+    await expectDelivered([[alice, 1]]);
+  });
+
+  it("a 30-day ttl (past setTimeout's 24.8-day cap) keeps the membership instead of dropping it at once", async () => {
+    const server = await fixture.start();
+    expect(await status(fixture.rest(server, "PUT", `/api/hubs/chat/users/erin/groups/month?ttl=${30 * 86_400}`))).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await status(fixture.rest(server, "HEAD", "/api/hubs/chat/users/erin/groups/month"))).toBe(200);
+    const erin = await fixture.connect(server, "chat", { userId: "erin" });
+    expect(await status(fixture.rest(server, "POST", "/api/hubs/chat/groups/month/:send", { target: "message", arguments: ["m"] }))).toBe(202);
+    await expectDelivered([[erin, 1]]);
+  });
+
   it("ttl limits the membership; ttl=0 adds only current connections; remove from all groups", async () => {
     const server = await fixture.start();
     const dan1 = await fixture.connect(server, "chat", { userId: "dan" });

@@ -25,7 +25,9 @@ interface PendingReplies<T> {
  *
  * Channels: `<prefix>:hub:<hub>` carries every command and query of a hub except group
  * deliveries, which go to `<prefix>:hub:<hub>:group:<group>` so a node receives only the groups
- * it holds; `<prefix>:node:<nodeId>` carries the replies to this node's queries and commands.
+ * it holds; `<prefix>:node:<nodeId>` carries the replies to this node's queries and commands;
+ * `<prefix>:all` carries the user-group membership changes that every node must keep whether or
+ * not it holds a connection of the hub yet (SignalR's remembered memberships).
  * Two connections: a subscriber (which Redis puts in pub/sub mode) and a publisher.
  * Publishing never queues and never throws: while Redis is down the node keeps delivering to
  * its own connections, and what other nodes would have received is dropped and counted.
@@ -81,13 +83,13 @@ export class RedisBackplane implements Backplane {
       this.subscriber.disconnect();
       throw new Error(`backplane: cannot connect to redis at ${this.where}: ${(error as Error).message}`);
     }
-    await this.subscribe(this.replyChannel(this.nodeId));
+    await Promise.all([this.subscribe(this.replyChannel(this.nodeId)), this.subscribe(this.allNodesChannel())]);
     this.connectedOnce = true;
     this.options.logger.info(`backplane: redis connected at ${this.where} as node ${this.nodeId}`);
   }
 
   async publish(hub: string, command: ClusterCommand): Promise<void> {
-    const channel = command.kind === "deliver" && command.target.kind === "group" ? this.groupChannel(hub, command.target.group) : this.hubChannel(hub);
+    const channel = this.channelOf(hub, command);
     if (command.kind === "deliver") {
       await this.send(channel, { kind: "command", origin: this.nodeId, hub, command });
       return;
@@ -149,6 +151,18 @@ export class RedisBackplane implements Backplane {
 
   private groupChannel(hub: string, group: string): string {
     return `${this.options.channelPrefix}:hub:${hub}:group:${group}`;
+  }
+
+  private allNodesChannel(): string {
+    return `${this.options.channelPrefix}:all`;
+  }
+
+  /** Group deliveries to the group's channel; memberships that outlive connections to every node; the rest to the hub's. */
+  private channelOf(hub: string, command: ClusterCommand): string {
+    if (command.kind === "deliver" && command.target.kind === "group") return this.groupChannel(hub, command.target.group);
+    const remembered =
+      (command.kind === "addUserToGroup" && command.remember !== undefined) || command.kind === "removeUserFromGroup" || command.kind === "removeUserFromAllGroups";
+    return remembered ? this.allNodesChannel() : this.hubChannel(hub);
   }
 
   private replyChannel(nodeId: string): string {

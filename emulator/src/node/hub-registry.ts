@@ -1,5 +1,5 @@
 import type { ClientSession } from "./client-session";
-import { UserGroupMemberships } from "./user-group-memberships";
+import { UserGroupMemberships, type MembershipTimers } from "./user-group-memberships";
 
 export interface MembershipListener {
   groupActivated(hub: string, group: string): void;
@@ -12,16 +12,12 @@ export class HubConnections {
   readonly connections = new Map<string, ClientSession>();
   readonly groups = new Map<string, Set<ClientSession>>();
   readonly users = new Map<string, Set<ClientSession>>();
-  /** Memberships that also cover a user's future connections (empty unless a face remembers some). */
-  readonly userGroups: UserGroupMemberships;
-
   constructor(
     readonly hub: string,
     private readonly listener: MembershipListener,
-    now: () => number = Date.now,
-  ) {
-    this.userGroups = new UserGroupMemberships(now);
-  }
+    /** Memberships that also cover a user's future connections (the registry's, kept without connections too). */
+    readonly userGroups: UserGroupMemberships,
+  ) {}
 
   add(session: ClientSession): void {
     this.connections.set(session.connectionId, session);
@@ -65,14 +61,51 @@ export class HubConnections {
   }
 }
 
-/** Every hub this node has seen; a hub is created (and announced) at its first connection. */
+const systemTimers: MembershipTimers = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Every hub this node has seen; a hub is created (and announced) at its first connection.
+ * Remembered user-group memberships are kept per hub apart from the connections, so a membership
+ * added before the user's first connection on this node (the common case: from negotiate or a
+ * sign-up flow) is there when that connection arrives.
+ */
 export class HubRegistry {
   private readonly hubs = new Map<string, HubConnections>();
+  private readonly memberships = new Map<string, UserGroupMemberships>();
 
   constructor(
     private readonly listener: MembershipListener,
-    private readonly now: () => number = Date.now,
+    private readonly timers: MembershipTimers = systemTimers,
   ) {}
+
+  /** The hub's remembered user-group memberships, created on first use, with or without connections here. */
+  userGroups(hub: string): UserGroupMemberships {
+    let memberships = this.memberships.get(hub);
+    if (!memberships) {
+      // A lapsed membership takes the user's connections on this node out of the group.
+      const expire = (userId: string, group: string): void => {
+        const local = this.hubs.get(hub);
+        for (const session of [...(local?.users.get(userId) ?? [])]) local!.leave(session, group);
+      };
+      this.memberships.set(hub, (memberships = new UserGroupMemberships(this.timers, expire)));
+    }
+    return memberships;
+  }
+
+  /** The hub's memberships if it has any (queries must not create tables). */
+  existingUserGroups(hub: string): UserGroupMemberships | undefined {
+    return this.memberships.get(hub);
+  }
+
+  /** Clears every membership timer (the node is closing). */
+  close(): void {
+    for (const memberships of this.memberships.values()) memberships.clear();
+    this.memberships.clear();
+  }
 
   get(hub: string): HubConnections | undefined {
     return this.hubs.get(hub);
@@ -81,7 +114,7 @@ export class HubRegistry {
   getOrCreate(hub: string): HubConnections {
     let connections = this.hubs.get(hub);
     if (!connections) {
-      this.hubs.set(hub, (connections = new HubConnections(hub, this.listener, this.now)));
+      this.hubs.set(hub, (connections = new HubConnections(hub, this.listener, this.userGroups(hub))));
       this.listener.hubActivated(hub);
     }
     return connections;

@@ -28,7 +28,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
       groupActivated: (hub, group) => this.backplane.groupActivated(hub, group),
       groupDeactivated: (hub, group) => this.backplane.groupDeactivated(hub, group),
       hubActivated: (hub) => this.backplane.hubActivated(hub),
-    }, () => options.clock.now());
+    }, options.clock);
     this.lifecycle = new SessionLifecycle(options, this.registry);
   }
 
@@ -96,7 +96,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
           value: [...(local?.groups.get(query.group) ?? [])].map((s) => ({ connectionId: s.connectionId, userId: s.userId })),
         };
       case "userInGroup": {
-        const remembered = local?.userGroups.groupsOf(query.userId).includes(query.group) ?? false;
+        const remembered = this.registry.existingUserGroups(hub)?.groupsOf(query.userId).includes(query.group) ?? false;
         const viaConnection = [...(local?.users.get(query.userId) ?? [])].some((s) => s.groups.has(query.group));
         return { kind: "boolean", value: remembered || viaConnection };
       }
@@ -117,6 +117,20 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
 
   /** Applies a command to this node's connections only. */
   apply(hub: string, command: ClusterCommand): void {
+    // Remembered memberships do not depend on connections being here: they wait for them.
+    switch (command.kind) {
+      case "addUserToGroup":
+        if (command.remember) this.registry.userGroups(hub).remember(command.userId, command.group, command.remember.expiresAt);
+        break;
+      case "removeUserFromGroup":
+        this.registry.existingUserGroups(hub)?.forget(command.userId, command.group);
+        break;
+      case "removeUserFromAllGroups":
+        this.registry.existingUserGroups(hub)?.forgetAll(command.userId);
+        break;
+      default:
+        break;
+    }
     const local = this.registry.get(hub);
     if (!local) return;
     switch (command.kind) {
@@ -137,15 +151,12 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
         return;
       }
       case "addUserToGroup":
-        if (command.remember) this.rememberUserGroup(local, command.userId, command.group, command.remember.expiresAt);
         for (const session of local.users.get(command.userId) ?? []) local.join(session, command.group);
         return;
       case "removeUserFromGroup":
-        local.userGroups.forget(command.userId, command.group);
         for (const session of local.users.get(command.userId) ?? []) local.leave(session, command.group);
         return;
       case "removeUserFromAllGroups":
-        local.userGroups.forgetAll(command.userId);
         for (const session of local.users.get(command.userId) ?? []) for (const group of [...session.groups]) local.leave(session, group);
         return;
       case "addToGroupsByFilter":
@@ -177,18 +188,6 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
         return _never;
       }
     }
-  }
-
-  /** A remembered membership with an expiry takes the user's connections out of the group when it lapses. */
-  private rememberUserGroup(local: HubConnections, userId: string, group: string, expiresAt: number | null): void {
-    local.userGroups.remember(userId, group, expiresAt);
-    if (expiresAt === null) return;
-    this.options.clock.setTimeout(() => {
-      const current = local.userGroups.expiryOf(userId, group);
-      if (current !== undefined && current !== expiresAt) return; // renewed since (undefined: lapsed or removed)
-      local.userGroups.forget(userId, group);
-      for (const session of local.users.get(userId) ?? []) local.leave(session, group);
-    }, Math.max(0, expiresAt - this.options.clock.now()));
   }
 
   /** Fans a message out, serializing it once per protocol variant. */
