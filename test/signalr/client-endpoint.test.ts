@@ -46,6 +46,10 @@ describe("client negotiate", () => {
     ["an expired token", clientToken("chat", {}, undefined, { expiresIn: -3600 })],
     ["a token for another endpoint", jwtForAudience("http://localhost/api/hubs/chat")],
     ["an HS384 token", clientToken("chat", {}, undefined, { algorithm: "HS384", expiresIn: 60 })],
+    ["a token for another hub", clientToken("admin")],
+    ["a token without exp", clientToken("chat", {}, undefined, {})],
+    ["a token whose audience names no hub", jwtForAudience("https://elsewhere.example/client")],
+    ["a token for an application's hub, used without the application", clientToken("app_chat")],
   ])("refuses %s with 401 and no body", async (_name, token) => {
     const server = await fixture.start();
     const response = await fetch(`${server.url}/client/negotiate?hub=chat&negotiateVersion=1`, {
@@ -56,16 +60,33 @@ describe("client negotiate", () => {
     expect(await response.text()).toBe("");
   });
 
-  it("accepts HS512, the secondary key, and an aud with a port or no query", async () => {
+  it("accepts HS512, the secondary key, an aud with a port, and an application's hub as the SDKs name it", async () => {
     const server = await fixture.start({ secondaryAccessKey: SECONDARY });
     for (const token of [
       clientToken("chat", {}, undefined, { algorithm: "HS512", expiresIn: 60 }),
       clientToken("chat", {}, SECONDARY),
       jwtForAudience(`${server.url}/client/?hub=chat`),
-      jwtForAudience("https://elsewhere.example/client"),
+      jwtForAudience("https://elsewhere.example/client/?hub=CHAT"),
     ]) {
       expect((await negotiate(server, "chat", token)).connectionId).toHaveLength(22);
     }
+    const forApp = await fetch(`${server.url}/client/negotiate?hub=Chat&application=App&negotiateVersion=1`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${jwtForAudience("http://localhost/client/?hub=app_chat")}` },
+    });
+    expect(forApp.status).toBe(200);
+  });
+
+  it("a token minted for one hub opens no other hub: negotiate, the socket after negotiate, and skipNegotiation", async () => {
+    const server = await fixture.start();
+    const ws = server.url.replace(/^http/, "ws");
+    const forChat = clientToken("chat");
+    expect((await fetch(`${server.url}/client/negotiate?hub=admin&negotiateVersion=1`, { method: "POST", headers: { authorization: `Bearer ${forChat}` } })).status).toBe(401);
+    expect(await upgradeStatus(`${ws}/client/?hub=admin`, { authorization: `Bearer ${forChat}` })).toBe(401);
+    expect(await upgradeStatus(`${ws}/client/?hub=admin&access_token=${forChat}`)).toBe(401);
+    const { connectionToken } = await negotiate(server, "admin", clientToken("admin"));
+    expect(await upgradeStatus(`${ws}/client/?hub=admin&id=${connectionToken}`, { authorization: `Bearer ${forChat}` })).toBe(401);
+    expect(await upgradeStatus(`${ws}/client/?hub=chat`, { authorization: `Bearer ${forChat}` })).toBe(101);
   });
 
   it("needs a valid hub (400) and POST (405)", async () => {

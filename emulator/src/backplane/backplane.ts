@@ -27,6 +27,8 @@ export interface Backplane {
   groupDeactivated(hub: string, group: string): void;
   /** This node now holds connections of `hub`. */
   hubActivated(hub: string): void;
+  /** This node no longer holds connections of `hub`. */
+  hubDeactivated(hub: string): void;
   /** Errors of the link itself (never of a delivery); the node logs them and counts them in metrics. */
   onError(listener: (error: Error) => void): void;
   close(): Promise<void>;

@@ -62,6 +62,7 @@ export class InProcessBackplane implements Backplane {
   groupActivated(): void {}
   groupDeactivated(): void {}
   hubActivated(): void {}
+  hubDeactivated(): void {}
   onError(): void {}
 
   async close(): Promise<void> {

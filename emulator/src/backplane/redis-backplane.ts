@@ -131,6 +131,12 @@ export class RedisBackplane implements Backplane {
     void this.subscribe(this.hubChannel(hub));
   }
 
+  hubDeactivated(hub: string): void {
+    const channel = this.hubChannel(hub);
+    this.wantedChannels.delete(channel);
+    if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.report(error));
+  }
+
   onError(listener: (error: Error) => void): void {
     this.errorListeners.push(listener);
   }

@@ -116,6 +116,11 @@ export class PrometheusMetrics {
     return tally;
   }
 
+  /** Drops an idle hub's samples (the meter keeps only so many idle hubs). */
+  forget(name: string): void {
+    this.tallies.delete(name);
+  }
+
   /** Prometheus text exposition of every metric. */
   text(): Promise<string> {
     return this.registry.metrics();

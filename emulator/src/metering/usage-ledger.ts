@@ -86,6 +86,12 @@ export class UsageLedger {
     });
   }
 
+  /** Drops a hub's own figures, since start and per day; the totals keep its traffic. */
+  forgetHub(hub: string): void {
+    delete this.sinceStart.hubs[hub];
+    for (const day of this.days.values()) delete day.hubs[hub];
+  }
+
   /** The four counter sets an event of `hub` updates: since start and today, hub and total. */
   private touch(hub: string): UsageCounters[] {
     this.rollOver();

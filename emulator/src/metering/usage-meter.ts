@@ -13,6 +13,12 @@ export interface UsageMeterOptions {
   quota?: TierQuotaOptions;
   /** Days kept in the per-day report. @default 31 */
   retainedDays?: number;
+  /**
+   * Hubs with no open connection whose own figures are kept (in /api/usage's per-hub lists and
+   * /metrics' hub labels). Past it, the hub idle longest is dropped from both; the totals keep its
+   * traffic. Keeps a client that invents hub names from growing the meter without bound. @default 100
+   */
+  maxIdleHubs?: number;
 }
 
 /** A `ServiceMeter` that counts in Azure's billing units, serves Prometheus metrics and enforces an optional tier. */
@@ -28,17 +34,35 @@ function validate(options: UsageMeterOptions): Readonly<Required<Omit<UsageMeter
   if (typeof now !== "function") throw new TypeError("now must be a function returning ms since epoch");
   const retainedDays = options.retainedDays ?? 31;
   if (!Number.isInteger(retainedDays) || retainedDays < 1) throw new RangeError(`retainedDays must be a positive integer, got ${retainedDays}`);
+  const maxIdleHubs = options.maxIdleHubs ?? 100;
+  if (!Number.isInteger(maxIdleHubs) || maxIdleHubs < 0) throw new RangeError(`maxIdleHubs must be a non-negative integer, got ${maxIdleHubs}`);
   const limits = options.quota === undefined ? undefined : resolveTierLimits(options.quota);
-  return Object.freeze({ now, retainedDays, limits });
+  return Object.freeze({ now, retainedDays, maxIdleHubs, limits });
 }
 
 export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
-  const { now, retainedDays, limits } = validate(options);
+  const { now, retainedDays, maxIdleHubs, limits } = validate(options);
   const ledger = new UsageLedger(now, retainedDays);
   const metrics = new PrometheusMetrics();
+  /** Hubs with no open connection, least recently used first. */
+  const idle = new Map<string, true>();
+  const touchedIdle = (hub: string): void => {
+    idle.delete(hub);
+    idle.set(hub, true);
+    while (idle.size > maxIdleHubs) {
+      const oldest = idle.keys().next().value!;
+      idle.delete(oldest);
+      metrics.forget(oldest);
+      ledger.forgetHub(oldest);
+    }
+  };
 
   const refuse = (hub: string, kind: "connection" | "message", refusal: QuotaRefusal | undefined): QuotaRefusal | undefined => {
-    if (refusal) metrics.hub(hub).refusals[kind] += 1;
+    if (refusal) {
+      const tally = metrics.hub(hub);
+      tally.refusals[kind] += 1;
+      if (tally.connections === 0) touchedIdle(hub);
+    }
     return refusal;
   };
 
@@ -52,24 +76,30 @@ export function createUsageMeter(options: UsageMeterOptions = {}): UsageMeter {
       const tally = metrics.hub(hub);
       tally.connections += 1;
       tally.opened += 1;
+      idle.delete(hub);
     },
     connectionClosed(hub) {
       ledger.connectionClosed(hub);
       const tally = metrics.hub(hub);
       tally.connections = Math.max(0, tally.connections - 1);
+      if (tally.connections === 0) touchedIdle(hub);
     },
     inboundMessage(hub, source, bytes) {
       ledger.inbound(hub, source, bytes);
-      const tally = metrics.hub(hub).inbound[source];
+      const hubTally = metrics.hub(hub);
+      const tally = hubTally.inbound[source];
       tally.messages += 1;
       tally.bytes += bytes;
+      if (hubTally.connections === 0) touchedIdle(hub);
     },
     outboundMessage(hub, target, bytes) {
       ledger.outbound(hub, target, bytes);
-      const tally = metrics.hub(hub).outbound[target];
+      const hubTally = metrics.hub(hub);
+      const tally = hubTally.outbound[target];
       tally.messages += 1;
       tally.bytes += bytes;
       tally.units += billedUnits(bytes);
+      if (hubTally.connections === 0) touchedIdle(hub);
     },
     restLatency: (operation, seconds) => metrics.restLatency.observe({ operation }, seconds),
     upstreamLatency: (event, seconds) => metrics.upstreamLatency.observe({ event }, seconds),

@@ -5,6 +5,8 @@ export interface MembershipListener {
   groupActivated(hub: string, group: string): void;
   groupDeactivated(hub: string, group: string): void;
   hubActivated(hub: string): void;
+  /** This node no longer holds a connection of `hub`. */
+  hubDeactivated(hub: string): void;
 }
 
 /** This node's connections of one hub, indexed by id, group and user. */
@@ -118,6 +120,23 @@ export class HubRegistry {
       this.listener.hubActivated(hub);
     }
     return connections;
+  }
+
+  /**
+   * Forgets a hub once its last connection here has gone, so hubs that come and go hold no state
+   * (a remembered membership keeps its own table until it is forgotten or lapses).
+   */
+  releaseIfEmpty(hub: string): void {
+    const connections = this.hubs.get(hub);
+    if (!connections || connections.connections.size > 0) return;
+    this.hubs.delete(hub);
+    this.listener.hubDeactivated(hub);
+    if (this.memberships.get(hub)?.size === 0) this.memberships.delete(hub);
+  }
+
+  /** Hubs with connections on this node. */
+  get hubCount(): number {
+    return this.hubs.size;
   }
 
   all(): IterableIterator<HubConnections> {

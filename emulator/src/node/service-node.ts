@@ -28,6 +28,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
       groupActivated: (hub, group) => this.backplane.groupActivated(hub, group),
       groupDeactivated: (hub, group) => this.backplane.groupDeactivated(hub, group),
       hubActivated: (hub) => this.backplane.hubActivated(hub),
+      hubDeactivated: (hub) => this.backplane.hubDeactivated(hub),
     }, options.clock);
     this.lifecycle = new SessionLifecycle(options, this.registry);
   }

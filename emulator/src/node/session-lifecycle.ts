@@ -98,6 +98,7 @@ export class SessionLifecycle {
       socket.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
     }
     this.registry.get(session.hub)?.remove(session);
+    this.registry.releaseIfEmpty(session.hub);
     this.options.meter.connectionClosed(session.hub);
     if (session.adapter) session.adapter.ended(reason);
     else this.options.upstream.disconnected(session.upstreamConnection, reason);

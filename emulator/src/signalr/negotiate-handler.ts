@@ -51,7 +51,7 @@ export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps:
   }
   const { options } = deps;
   const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
-  const check = token ? verifySignalRClientToken(token, { keys: deps.keys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }) : undefined;
+  const check = token ? verifySignalRClientToken(token, { keys: deps.keys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }, hub.hub) : undefined;
   if (!check?.ok) {
     // The client reports "Unauthorized: Status code '401'"; no body is expected.
     send(req, res, 401);

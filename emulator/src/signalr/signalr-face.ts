@@ -76,20 +76,23 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     if (!hub.ok) return { status: 400, reason: `The ${hub.which} query parameter is missing or invalid.` };
     const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
     if (!token) return { status: 401, reason: "An access token is required (Authorization: Bearer or access_token)." };
-    const check = verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds });
+    const check = verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }, hub.hub);
     if (!check.ok) return { status: 401, reason: `Unauthorized: ${check.reason}.` };
     const id = url.searchParams.get("id");
     let connectionId: string;
+    let identity = check.value;
     if (id === null) {
       connectionId = newSignalRId(); // skipNegotiation: the connection is created on the fly
     } else {
       const pending = tokens.take(id);
       if (!pending || pending.hubKey !== hub.key) return { status: 404, reason: "The connection could not be found (unknown, used or expired id)." };
       connectionId = pending.connectionId;
+      // The identity negotiate checked and recorded: the socket's token only proves the caller.
+      identity = pending.identity;
     }
     const refusal = options.meter.admitConnection(hub.key);
     if (refusal) return { status: refusal.status, reason: refusal.message };
-    return { hubKey: hub.key, hub: hub.hub, connectionId, identity: check.value, url };
+    return { hubKey: hub.key, hub: hub.hub, connectionId, identity, url };
   };
 
   const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {

@@ -81,11 +81,38 @@ function firstString(payload: jwt.JwtPayload, ...names: string[]): string | null
   return null;
 }
 
-/** A client token, as `/client/negotiate` and the WebSocket upgrade check it. */
-export function verifySignalRClientToken(token: string, context: SignalRTokenContext): SignalRTokenCheck<SignalRClientIdentity> {
+/**
+ * The hub an audience names: `hub` (and `application`, which the SDKs prefix) of its query,
+ * normalised as the request's hub is (lowercased, `{application}_{hub}`), or null when none.
+ */
+function audienceHub(aud: string): string | null {
+  let query: URLSearchParams;
+  try {
+    query = new URL(aud).searchParams;
+  } catch {
+    const at = aud.indexOf("?");
+    query = new URLSearchParams(at < 0 ? "" : aud.slice(at + 1));
+  }
+  const hub = query.get("hub");
+  if (!hub) return null;
+  const application = query.get("application");
+  return (application ? `${application}_${hub}` : hub).toLowerCase();
+}
+
+/**
+ * A client token, as `/client/negotiate` and the WebSocket upgrade check it: signed with a key,
+ * with `exp`, and an audience of the client endpoint for exactly `hub` (the request's hub,
+ * already normalised), so a token minted for `chat` opens no other hub.
+ */
+export function verifySignalRClientToken(token: string, context: SignalRTokenContext, hub: string): SignalRTokenCheck<SignalRClientIdentity> {
   const checked = verify(token, context);
   if (!checked.ok) return checked;
-  if (!audienceMatches(checked.value.aud, "/client/")) return { ok: false, reason: "the access token audience is not this service's client endpoint" };
+  if (typeof checked.value.exp !== "number") return { ok: false, reason: "the access token has no exp claim" };
+  const audiences = typeof checked.value.aud === "string" ? [checked.value.aud] : Array.isArray(checked.value.aud) ? checked.value.aud.filter((a): a is string => typeof a === "string") : [];
+  if (!audienceMatches(audiences, "/client/")) return { ok: false, reason: "the access token audience is not this service's client endpoint" };
+  if (!audiences.some((aud) => normalisedPath(aud) === "/client" && audienceHub(aud) === hub)) {
+    return { ok: false, reason: `the access token is not for hub ${hub}` };
+  }
   return {
     ok: true,
     value: {
