@@ -68,9 +68,29 @@ describe("ReliableOutbox", () => {
 });
 
 describe("AckTracker", () => {
-  it("remembers ids up to its capacity, forgetting the oldest", () => {
-    const acks = new AckTracker(2);
+  it("remembers ids within its window below the highest one, forgetting older ones", () => {
+    const acks = new AckTracker(8);
     expect([acks.record(1), acks.record(1), acks.record(2), acks.record(3)]).toEqual([true, false, true, true]);
-    expect([acks.has(1), acks.has(2), acks.has(3)]).toEqual([false, true, true]);
+    expect([acks.has(1), acks.has(2), acks.has(3), acks.has(4)]).toEqual([true, true, true, false]);
+    acks.record(9); // the window is now 2..9
+    expect([acks.has(1), acks.has(2), acks.has(3), acks.has(9), acks.has(5)]).toEqual([false, true, true, true, false]);
+    acks.record(100); // a jump past the window forgets everything below it
+    expect([acks.has(9), acks.has(100)]).toEqual([false, true]);
+    expect(acks.record(95)).toBe(true); // inside the window, not seen yet
+    expect(acks.has(95)).toBe(true);
+    expect(acks.record(50)).toBe(true); // older than the window: runs, not kept
+    expect(acks.has(50)).toBe(false);
+  });
+
+  it("a repeat of an id still running sees the first outcome, and only a success is recorded", async () => {
+    const acks = new AckTracker();
+    let finish!: (outcome: { ok: true } | { ok: false; name: string; message: string }) => void;
+    const first = acks.track(7, new Promise((resolve) => (finish = resolve)));
+    expect(acks.inFlight(7)).toBeDefined();
+    finish({ ok: false, name: "InternalServerError", message: "upstream failed" });
+    expect(await first).toEqual({ ok: false, name: "InternalServerError", message: "upstream failed" });
+    expect([acks.inFlight(7), acks.has(7), acks.runningCount]).toEqual([undefined, false, 0]);
+    await acks.track(7, Promise.resolve({ ok: true }));
+    expect(acks.has(7)).toBe(true);
   });
 });

@@ -17,17 +17,28 @@ function toBuffer(data: RawData): Buffer {
 
 type AckResult = { ok: true } | { ok: false; name: AckErrorName; message: string };
 
+/** A JSON frame parsed on arrival: the message, null for an unknown type, or the parse error. */
+type ParsedFrame = { message: ClientMessage | null } | { error: ProtocolError };
+
+interface WaitingFrame {
+  bytes: Buffer;
+  isBinary: boolean;
+  parsed?: ParsedFrame;
+}
+
 const OK: AckResult = { ok: true };
 
 /**
  * Handles the frames of one socket. Frames are processed one after another (an event waits for
  * its upstream answer before the next frame runs), so acks keep the order of the requests.
- * Frames waiting their turn are bounded (`maxPendingInboundFrames`, `maxPendingInboundBytes`):
- * one more ends the connection with 1008. When the socket closes, waiting frames are dropped, so
- * no event reaches the handler after the connection's `disconnected`.
+ * `ping` and `sequenceAck` are applied on arrival instead: they never wait behind a slow event
+ * handler and never count against the waiting frames, so a reliable client's acks free its
+ * buffer on time. Frames waiting their turn are bounded (`maxPendingInboundFrames`,
+ * `maxPendingInboundBytes`): one more ends the connection with 1008. When the socket closes,
+ * waiting frames are dropped, so no event reaches the handler after the connection's `disconnected`.
  */
 export class ClientFrameHandler {
-  private readonly waiting: Array<{ bytes: Buffer; isBinary: boolean }> = [];
+  private readonly waiting: WaitingFrame[] = [];
   private waitingBytes = 0;
   private running = false;
   private closed = false;
@@ -42,13 +53,24 @@ export class ClientFrameHandler {
   onFrame(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
     const bytes = toBuffer(data);
+    let parsed: ParsedFrame | undefined;
+    if (this.session.protocol !== "raw" && !isBinary) {
+      try {
+        parsed = parseFrame(bytes);
+      } catch (error) {
+        this.options.logger.error(`client frame failed on ${this.session.connectionId}: ${(error as Error).message}`);
+        this.socket.close(CloseCode.internalError, "Internal error.");
+        return;
+      }
+      if ("message" in parsed && parsed.message !== null && this.applyAtOnce(parsed.message)) return;
+    }
     if (this.running && (this.waiting.length >= this.options.maxPendingInboundFrames || this.waitingBytes + bytes.length > this.options.maxPendingInboundBytes)) {
       this.onClose();
       if (this.session.socket === this.socket) this.node.lifecycle.endOverLimit(this.session, "inboundLimit");
       else this.socket.close(CloseCode.policyViolation, "Too many messages are waiting for the event handler.");
       return;
     }
-    this.waiting.push({ bytes, isBinary });
+    this.waiting.push(parsed === undefined ? { bytes, isBinary } : { bytes, isBinary, parsed });
     this.waitingBytes += bytes.length;
     if (!this.running) void this.drain();
   }
@@ -66,7 +88,7 @@ export class ClientFrameHandler {
       this.waitingBytes -= next.bytes.length;
       if (this.session.ended || this.session.socket !== this.socket) continue;
       try {
-        await (this.session.protocol === "raw" ? this.handleRaw(next.bytes, next.isBinary) : this.handleJson(next.bytes, next.isBinary));
+        await (this.session.protocol === "raw" ? this.handleRaw(next.bytes, next.isBinary) : this.handleJson(next));
       } catch (error) {
         this.options.logger.error(`client frame failed on ${this.session.connectionId}: ${(error as Error).message}`);
         this.socket.close(CloseCode.internalError, "Internal error.");
@@ -97,31 +119,42 @@ export class ClientFrameHandler {
     }
   }
 
-  private async handleJson(bytes: Buffer, isBinary: boolean): Promise<void> {
-    if (isBinary) {
+  private async handleJson(frame: WaitingFrame): Promise<void> {
+    if (frame.isBinary) {
       this.socket.close(CloseCode.unsupportedData, "Binary frames are not supported on JSON subprotocols.");
       return;
     }
-    let message: ClientMessage | null;
-    try {
-      message = parseClientMessage(bytes.toString("utf8"));
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
+    const parsed = frame.parsed ?? parseFrame(frame.bytes);
+    if ("error" in parsed) {
+      const { error } = parsed;
       if (error.ackId !== undefined) this.ack(error.ackId, { ok: false, name: "BadRequest", message: error.message });
       else this.socket.close(CloseCode.invalidPayload, error.message);
       return;
     }
-    if (message === null) return; // unknown type: ignored, for forward compatibility
-    await this.dispatch(message);
+    if (parsed.message === null) return; // unknown type: ignored, for forward compatibility
+    await this.dispatch(parsed.message);
+  }
+
+  /** The frames answered on arrival, outside the queue; true when `message` was one of them. */
+  private applyAtOnce(message: ClientMessage): boolean {
+    if (this.session.ended || this.session.socket !== this.socket) return message.kind === "ping" || message.kind === "sequenceAck";
+    switch (message.kind) {
+      case "ping":
+        this.session.sendControl({ kind: "pong" });
+        return true;
+      case "sequenceAck":
+        this.session.outbox?.ack(message.sequenceId);
+        return true;
+      default:
+        return false;
+    }
   }
 
   private async dispatch(message: ClientMessage): Promise<void> {
     switch (message.kind) {
       case "ping":
-        this.session.sendControl({ kind: "pong" });
-        return;
       case "sequenceAck":
-        this.session.outbox?.ack(message.sequenceId);
+        this.applyAtOnce(message);
         return;
       case "joinGroup":
       case "leaveGroup":
@@ -136,15 +169,28 @@ export class ClientFrameHandler {
     }
   }
 
-  /** Duplicate ackIds are answered without running again; an id is remembered once it succeeded. */
+  /**
+   * Duplicate ackIds are answered without running again; an id is remembered once it succeeded.
+   * A repeat of an id still running (kept per session, so across a recovery) waits for the first
+   * outcome: `Duplicate` after a success, the same error after a failure.
+   */
   private async withAck(ackId: number | undefined, operation: () => Promise<AckResult>): Promise<void> {
-    if (ackId !== undefined && this.session.acks.has(ackId)) {
-      this.ack(ackId, { ok: false, name: "Duplicate", message: `Message with ackId ${ackId} was already processed.` });
+    if (ackId === undefined) {
+      await operation();
       return;
     }
-    const result = await operation();
-    if (ackId === undefined) return;
-    if (result.ok) this.session.acks.record(ackId);
+    const { acks } = this.session;
+    const first = acks.inFlight(ackId);
+    if (first) {
+      const outcome = (await first) as AckResult;
+      this.ack(ackId, outcome.ok ? duplicate(ackId) : outcome);
+      return;
+    }
+    if (acks.has(ackId)) {
+      this.ack(ackId, duplicate(ackId));
+      return;
+    }
+    const result = (await acks.track(ackId, operation())) as AckResult;
     this.ack(ackId, result);
   }
 
@@ -205,6 +251,19 @@ export class ClientFrameHandler {
   private ack(ackId: number, result: AckResult): void {
     this.session.sendControl(result.ok ? { kind: "ack", ackId } : { kind: "ack", ackId, error: { name: result.name, message: result.message } });
   }
+}
+
+function parseFrame(bytes: Buffer): ParsedFrame {
+  try {
+    return { message: parseClientMessage(bytes.toString("utf8")) };
+  } catch (error) {
+    if (!(error instanceof ProtocolError)) throw error;
+    return { error };
+  }
+}
+
+function duplicate(ackId: number): AckResult {
+  return { ok: false, name: "Duplicate", message: `Message with ackId ${ackId} was already processed.` };
 }
 
 function forbidden(action: string): AckResult {
