@@ -11,8 +11,11 @@ import type { TriggerDeps } from "./trigger-deps";
  * → 200 `{ group, connectionId, joined }`: the routes a user's page calls to join or leave a group
  * itself. Joining applies negotiate's allow-list (403 `GroupNotAllowed`), so a page cannot join
  * what a token could not; leaving is always allowed. The caller must pass the identity mode's
- * check, as for negotiate. The management route `groups/{group}/connections/{connectionId}`
- * stays for the app's own server-side use (function key, no allow-list).
+ * check, as for negotiate, and only the caller's own connection changes: connection ids are no
+ * secret (presence lists show them), so the service is asked to act only if the connection is
+ * the caller's (see `setOwnGroupMembership`). The management route
+ * `groups/{group}/connections/{connectionId}` stays for the app's own server-side use (function
+ * key, no allow-list).
  */
 export function createGroupMembershipHandler(action: "join" | "leave", deps: TriggerDeps): HttpHandler {
   return guarded(`${action}Group`, async (request, context) => {
@@ -27,10 +30,10 @@ export function createGroupMembershipHandler(action: "join" | "leave", deps: Tri
       const decision = decideGrants(deps.config.grants, { groups: [group], roles: [] });
       if (!decision.allowed) throw decision.error;
     }
-    await callService(deps, () =>
-      action === "join" ? deps.service.addConnectionToGroup(group, connectionId) : deps.service.removeConnectionFromGroup(group, connectionId),
+    await callService(deps, () => deps.service.setOwnGroupMembership(group, connectionId, identity.userId, action === "join"));
+    context.log(
+      `${action}-group: user ${JSON.stringify(identity.userId)} (${identity.source}) asked to ${action} ${JSON.stringify(group)} with connection ${JSON.stringify(connectionId)}; it changes only if the connection is theirs`,
     );
-    context.log(`${action}-group: user ${JSON.stringify(identity.userId)} (${identity.source}) ${action === "join" ? "joined" : "left"} ${JSON.stringify(group)}`);
     return { status: 200, jsonBody: { group, connectionId, joined: action === "join" } };
   });
 }

@@ -39,6 +39,14 @@ export interface RealtimeService extends PresenceSource {
   /** One message to one target (a user, a connection, a group, or every connection of the hub). */
   send(target: SendTarget, payload: MessagePayload, options: SendOptions): Promise<void>;
   addConnectionToGroup(group: string, connectionId: string): Promise<void>;
+  /**
+   * Joins or leaves a group for a caller who names one of their own connections, acting only if
+   * the service itself says the connection is the caller's: the client's word is never taken.
+   * Web PubSub: one membership call filtered on `connectionId` and `userId` (another user's
+   * connection is left as it is). SignalR Service has no such filter, so the call acts on the
+   * caller's user: every connection of theirs joins or leaves, and a connection id names nothing.
+   */
+  setOwnGroupMembership(group: string, connectionId: string, userId: string, join: boolean): Promise<void>;
   removeConnectionFromGroup(group: string, connectionId: string): Promise<void>;
   addUserToGroup(group: string, userId: string): Promise<void>;
   removeUserFromGroup(group: string, userId: string): Promise<void>;

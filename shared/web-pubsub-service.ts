@@ -38,6 +38,12 @@ export function createWebPubSubService(config: WebPubSubServiceConfig, client: W
       }
     },
     removeConnectionFromGroup: (group, connectionId) => client.group(group).removeConnection(connectionId),
+    setOwnGroupMembership: async (group, connectionId, userId, join) => {
+      // The service applies the filter atomically: only a connection that is this user's changes.
+      const filter = `connectionId eq ${odataString(connectionId)} and userId eq ${odataString(userId)}`;
+      if (join) await client.addConnectionsToGroups([group], filter);
+      else await client.removeConnectionsFromGroups([group], filter);
+    },
     addUserToGroup: (group, userId) => client.group(group).addUser(userId),
     removeUserFromGroup: (group, userId) => client.group(group).removeUser(userId),
     removeUserFromAllGroups: (userId) => client.removeUserFromAllGroups(userId),
@@ -52,4 +58,9 @@ export function createWebPubSubService(config: WebPubSubServiceConfig, client: W
     groupMembersPage: (group, request) => presence.groupMembersPage(group, request),
   };
   return Object.freeze(service);
+}
+
+/** An OData string literal: single quotes, a quote inside doubled. */
+function odataString(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
 }

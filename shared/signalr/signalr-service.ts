@@ -59,6 +59,9 @@ function hubService(config: SignalRServiceConfig, hub: string, signer: SignalRTo
     removeConnectionFromGroup: (group, connectionId) =>
       onConnection(connectionId, { method: "DELETE", path: `/groups/${segment(group)}/connections/${segment(connectionId)}` }),
     addUserToGroup: (group, userId) => done({ method: "PUT", path: `/users/${segment(userId)}/groups/${segment(group)}` }),
+    // No filtered membership call in SignalR's REST API: the caller's own user is what can be proven.
+    setOwnGroupMembership: (group, _connectionId, userId, join) =>
+      done(join ? { method: "PUT", path: `/users/${segment(userId)}/groups/${segment(group)}` } : { method: "DELETE", path: `/users/${segment(userId)}/groups/${segment(group)}` }),
     removeUserFromGroup: (group, userId) => done({ method: "DELETE", path: `/users/${segment(userId)}/groups/${segment(group)}` }),
     removeUserFromAllGroups: (userId) => done({ method: "DELETE", path: `/users/${segment(userId)}/groups` }),
     removeConnectionFromAllGroups: (connectionId) => onConnection(connectionId, { method: "DELETE", path: `/connections/${segment(connectionId)}/groups` }),

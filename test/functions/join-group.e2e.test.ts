@@ -16,12 +16,30 @@ const groupExists = async (group: string) => (await invoke(createGroupHandler(de
 describe("the user-facing join-group and leave-group routes", () => {
   it("join a group the allow-list allows, then leave it", async () => {
     const live = await suite.connect("joiner");
-    const join = await invoke(createGroupMembershipHandler("join", deps()), { method: "POST", path: `/api/join-group?group=room-7&connectionId=${live.connectionId}` });
+    const join = await invoke(createGroupMembershipHandler("join", deps()), { method: "POST", path: `/api/join-group?group=room-7&connectionId=${live.connectionId}&userId=joiner` });
     expect(join).toMatchObject({ status: 200, body: { group: "room-7", connectionId: live.connectionId, joined: true } });
     expect(await groupExists("room-7")).toBe(true);
-    const leave = await invoke(createGroupMembershipHandler("leave", deps()), { method: "POST", path: `/api/leave-group?group=room-7&connectionId=${live.connectionId}` });
+    const leave = await invoke(createGroupMembershipHandler("leave", deps()), { method: "POST", path: `/api/leave-group?group=room-7&connectionId=${live.connectionId}&userId=joiner` });
     expect(leave).toMatchObject({ status: 200, body: { group: "room-7", connectionId: live.connectionId, joined: false } });
     expect(await groupExists("room-7")).toBe(false);
+  });
+
+  it("act only on the caller's own connection: another user naming it changes nothing, and is logged as themselves", async () => {
+    const victim = await suite.connect("victim", ["everyone"]);
+    const own = await invoke(createGroupMembershipHandler("join", deps()), { method: "POST", path: `/api/join-group?group=room-9&connectionId=${victim.connectionId}&userId=victim` });
+    expect(own.status).toBe(200);
+    expect(await groupExists("room-9")).toBe(true);
+    // mallory knows the id (presence lists show it) and tries to take victim out, then to push it into another group.
+    const leave = await invoke(createGroupMembershipHandler("leave", deps()), { method: "POST", path: `/api/leave-group?group=room-9&connectionId=${victim.connectionId}&userId=mallory` });
+    expect(leave.status).toBe(200);
+    expect(await groupExists("room-9")).toBe(true);
+    const push = await invoke(createGroupMembershipHandler("join", deps()), { method: "POST", path: `/api/join-group?group=room-10&connectionId=${victim.connectionId}&userId=mallory` });
+    expect(push.status).toBe(200);
+    expect(await groupExists("room-10")).toBe(false);
+    expect(leave.logs.join("\n")).toContain('user "mallory"');
+    // The default group, which every token joins, cannot be left through someone else either.
+    await invoke(createGroupMembershipHandler("leave", deps()), { method: "POST", path: `/api/leave-group?group=everyone&connectionId=${victim.connectionId}&userId=mallory` });
+    expect(await groupExists("everyone")).toBe(true);
   });
 
   it("refuse a group outside the allow-list with 403, as negotiate does, and leave the service untouched", async () => {
@@ -33,7 +51,7 @@ describe("the user-facing join-group and leave-group routes", () => {
 
   it("allow a default group, which every token gets anyway", async () => {
     const live = await suite.connect("joiner");
-    const join = await invoke(createGroupMembershipHandler("join", deps()), { method: "POST", path: `/api/join-group?group=everyone&connectionId=${live.connectionId}` });
+    const join = await invoke(createGroupMembershipHandler("join", deps()), { method: "POST", path: `/api/join-group?group=everyone&connectionId=${live.connectionId}&userId=joiner` });
     expect(join.status).toBe(200);
   });
 

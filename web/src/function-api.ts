@@ -118,10 +118,14 @@ export async function sendMessage(settings: FunctionApiSettings, target: SendTar
 /**
  * Joins or leaves a group for this page's own connection through the user-facing routes, which
  * apply the app's allow-list as negotiate does (the management routes are for server-side code).
+ * The route acts only on a connection of the signed-in user: `userId` is that user in the
+ * anonymous identity mode (as for negotiate); the other modes take it from the sign-in.
  */
-export async function changeGroupMembership(settings: FunctionApiSettings, action: "join" | "leave", group: string, connectionId: string): Promise<void> {
+export async function changeGroupMembership(settings: FunctionApiSettings, action: "join" | "leave", group: string, connectionId: string, userId: string | null): Promise<void> {
   const path = action === "join" ? "join-group" : "leave-group";
-  await call(endpoint(settings, path, [["group", group], ["connectionId", connectionId]]), { method: "POST", headers: keyHeaders(settings) });
+  const query: [string, string][] = [["group", group], ["connectionId", connectionId]];
+  if (userId) query.push(["userId", userId]);
+  await call(endpoint(settings, path, query), { method: "POST", headers: keyHeaders(settings) });
 }
 
 /** The service's HTTP origin from a negotiated client URL (`ws://host:8080/client/...` → `http://host:8080`). */

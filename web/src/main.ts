@@ -121,10 +121,15 @@ function renderGroups(): void {
 }
 
 // A brand-new connection (not a recovery) has lost its groups: add it back to the ones joined.
+/** The user this page is connected as: the service's word once connected, else the typed id. */
+function ownUserId(): string | null {
+  return view.userId ?? (ui.userId.value.trim() || null);
+}
+
 async function rejoinGroups(connectionId: string): Promise<void> {
   for (const group of joinedGroups) {
     try {
-      await changeGroupMembership(settings(), "join", group, connectionId);
+      await changeGroupMembership(settings(), "join", group, connectionId, ownUserId());
     } catch (error) {
       showError(`Re-joining group ${group}`, error);
     }
@@ -178,7 +183,7 @@ async function connectSignalR(api: FunctionApiSettings, userId: string, groups: 
   for (const group of groups) {
     if (!connectionId) break;
     try {
-      await changeGroupMembership(api, "join", group, connectionId);
+      await changeGroupMembership(api, "join", group, connectionId, ownUserId());
       joinedGroups.add(group);
     } catch (error) {
       showError(`Joining group ${group}`, error);
@@ -277,7 +282,7 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
   }
   if (!view.connectionId || view.status !== "connected") return appendError(ui.errors, "Connect first: groups hold connections.");
   try {
-    await changeGroupMembership(settings(), action, group, view.connectionId);
+    await changeGroupMembership(settings(), action, group, view.connectionId, ownUserId());
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();

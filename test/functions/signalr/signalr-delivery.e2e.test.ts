@@ -53,6 +53,17 @@ describe("RealtimeService=signalr: send and broadcast reach @microsoft/signalr c
     expect(outsider.received).toEqual([]);
   });
 
+  it("join-group acts on the caller's own user: naming another user's connection adds the caller, never the victim", async () => {
+    const victim = await suite.connect("victim", "json");
+    const mallory = await suite.connect("mallory", "json");
+    const join = await suite.call("POST", `/join-group?group=room-2&connectionId=${encodeURIComponent(victim.connectionId)}&userId=mallory`);
+    expect(join).toEqual({ status: 200, body: { group: "room-2", connectionId: victim.connectionId, joined: true } });
+    expect(await suite.call("POST", "/send?group=room-2", { contentType: "application/json", body: '"room two"' })).toMatchObject({ status: 202 });
+    await suite.settle();
+    expect(mallory.received).toEqual([["newMessage", "room two"]]);
+    expect(victim.received).toEqual([]);
+  });
+
   it("broadcasts to every connection of the hub, minus excluded", async () => {
     const all = [await suite.connect("b1", "json"), await suite.connect("b2", "messagepack"), await suite.connect("b3", "json")];
     const result = await suite.call("POST", `/broadcast?excluded=${encodeURIComponent(all[2].connectionId)}`, { contentType: "application/json", body: '{"msg":"hi all"}' });

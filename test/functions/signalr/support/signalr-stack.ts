@@ -13,6 +13,7 @@ import { createGroupConnectionsHandler } from "../../../../functions/group-conne
 import { createGroupMemberCountHandler } from "../../../../functions/group-member-count";
 import { createGroupMembersHandler } from "../../../../functions/group-members";
 import { createGroupUserHandler } from "../../../../functions/group-user";
+import { createGroupMembershipHandler } from "../../../../functions/join-group";
 import { createNegotiateHandler } from "../../../../functions/negotiate";
 import { routes } from "../../../../functions/routes";
 import { createSendHandler } from "../../../../functions/send";
@@ -41,6 +42,8 @@ const factories: Record<string, (deps: TriggerDeps) => HttpHandler> = {
   group: createGroupHandler,
   groupConnections: createGroupConnectionsHandler,
   signalrUpstream: createSignalRUpstreamHandler,
+  joinGroup: (deps: TriggerDeps) => createGroupMembershipHandler("join", deps),
+  leaveGroup: (deps: TriggerDeps) => createGroupMembershipHandler("leave", deps),
   groupMembers: createGroupMembersHandler,
   groupMemberCount: createGroupMemberCountHandler,
   userOnline: createUserOnlineHandler,
