@@ -20,6 +20,14 @@ export interface RedisBackplaneOptions {
   queryTimeoutMs?: number;
   /** How long a membership or close command waits for the other nodes to confirm it. @default 1000 */
   applyTimeoutMs?: number;
+  /**
+   * How often a node renews its entry in the set of live nodes. A command or query waits for the
+   * live nodes only, so a subscriber socket Redis still believes in (a node that reconnected while
+   * its old socket stayed half-open) costs nothing. @default 1000
+   */
+  heartbeatIntervalMs?: number;
+  /** How long an entry stays live without renewal: a node that stopped is waited for at most this long. @default 5000 */
+  heartbeatTtlMs?: number;
   /** Upper bound of the reconnect back-off, which starts at 50 ms and doubles. @default 500 */
   maxReconnectDelayMs?: number;
   /** How long `attach` waits for the first connection. @default 5000 */
@@ -61,6 +69,8 @@ export function resolveRedisBackplaneOptions(options: RedisBackplaneOptions): Re
     queryTimeoutMs: positive("queryTimeoutMs", options.queryTimeoutMs, 500),
     applyTimeoutMs: positive("applyTimeoutMs", options.applyTimeoutMs, 1000),
     maxReconnectDelayMs: positive("maxReconnectDelayMs", options.maxReconnectDelayMs, 500),
+    heartbeatIntervalMs: positive("heartbeatIntervalMs", options.heartbeatIntervalMs, 1000),
+    heartbeatTtlMs: positive("heartbeatTtlMs", options.heartbeatTtlMs, 5000),
     connectTimeoutMs: positive("connectTimeoutMs", options.connectTimeoutMs, 5000),
     logger: options.logger ?? silentLogger,
   });

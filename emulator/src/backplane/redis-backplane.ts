@@ -10,12 +10,12 @@ export { describeRedisUrl, type BackplaneLogger, type RedisBackplaneOptions } fr
 // A socket error is followed by the close that reports the outage.
 const SOCKET_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
 
-/** Replies (answers, confirmations) expected from the nodes that received one publication. */
+/** Replies (answers, confirmations) expected from the live nodes that hold the channel. */
 interface PendingReplies<T> {
-  /** How many nodes received the publication (PUBLISH's count minus our own echo); unknown until PUBLISH returns. */
-  expected: number | undefined;
-  /** Our own subscriber received the publication too: one receiver fewer to wait for. */
-  ownEcho: boolean;
+  /** The live nodes that should answer, self excluded; unknown until the live set is read. */
+  expected: ReadonlySet<string> | undefined;
+  /** Nodes that answered: each counts once, whatever its sockets. */
+  answered: Set<string>;
   replies: T[];
   settle: () => void;
 }
@@ -31,6 +31,13 @@ interface PendingReplies<T> {
  * Two connections: a subscriber (which Redis puts in pub/sub mode) and a publisher.
  * Publishing never queues and never throws: while Redis is down the node keeps delivering to
  * its own connections, and what other nodes would have received is dropped and counted.
+ *
+ * Who must answer: each node renews its entry in the sorted set `<prefix>:live` (score: expiry)
+ * every `heartbeatIntervalMs`, and lists itself in `<prefix>:hubnodes:<hub>` while it holds
+ * connections of the hub. A command or query waits for one reply from each live node of the hub
+ * (every live node for `<prefix>:all`), never for PUBLISH's receiver count, which counts sockets
+ * Redis still believes in: a half-open socket of a node that reconnected would add the full
+ * timeout to every call until Redis noticed.
  */
 export class RedisBackplane implements Backplane {
   readonly nodeId: string;
@@ -48,6 +55,9 @@ export class RedisBackplane implements Backplane {
   private linkDownSince: number | undefined;
   private droppedWhileDown = 0;
   private closed = false;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Hubs this node lists itself under. */
+  private readonly hubs = new Set<string>();
   /** Outages are only reported after the first successful connection; before, `attach` fails instead. */
   private connectedOnce = false;
 
@@ -84,6 +94,9 @@ export class RedisBackplane implements Backplane {
       throw new Error(`backplane: cannot connect to redis at ${this.where}: ${(error as Error).message}`);
     }
     await Promise.all([this.subscribe(this.replyChannel(this.nodeId)), this.subscribe(this.allNodesChannel())]);
+    await this.beat();
+    this.heartbeat = setInterval(() => void this.beat(), this.options.heartbeatIntervalMs);
+    this.heartbeat.unref();
     this.connectedOnce = true;
     this.options.logger.info(`backplane: redis connected at ${this.where} as node ${this.nodeId}`);
   }
@@ -128,10 +141,13 @@ export class RedisBackplane implements Backplane {
   }
 
   hubActivated(hub: string): void {
-    void this.subscribe(this.hubChannel(hub));
+    this.hubs.add(hub);
+    void this.subscribe(this.hubChannel(hub)).then(() => this.listUnder(hub));
   }
 
   hubDeactivated(hub: string): void {
+    this.hubs.delete(hub);
+    if (this.publisher.status === "ready") this.publisher.srem(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.report(error));
     const channel = this.hubChannel(hub);
     this.wantedChannels.delete(channel);
     if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.report(error));
@@ -143,6 +159,13 @@ export class RedisBackplane implements Backplane {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    clearInterval(this.heartbeat);
+    // Leave the live set at once, so no other node waits for this one.
+    if (this.publisher.status === "ready") {
+      const leaving = this.publisher.multi().zrem(this.liveKey(), this.nodeId);
+      for (const hub of this.hubs) leaving.srem(this.hubNodesKey(hub), this.nodeId);
+      await leaving.exec().catch(() => undefined);
+    }
     this.closed = true;
     this.node = undefined;
     for (const pending of [...this.pendingAnswers.values(), ...this.pendingApplies.values()]) pending.settle();
@@ -157,6 +180,48 @@ export class RedisBackplane implements Backplane {
 
   private groupChannel(hub: string, group: string): string {
     return `${this.options.channelPrefix}:hub:${hub}:group:${group}`;
+  }
+
+  private liveKey(): string {
+    return `${this.options.channelPrefix}:live`;
+  }
+
+  private hubNodesKey(hub: string): string {
+    return `${this.options.channelPrefix}:hubnodes:${hub}`;
+  }
+
+  /** Renews this node's entry in the live set (and drops entries past their expiry). */
+  private async beat(): Promise<void> {
+    if (this.closed || this.publisher.status !== "ready") return;
+    const now = Date.now();
+    try {
+      await this.publisher.multi().zadd(this.liveKey(), now + this.options.heartbeatTtlMs, this.nodeId).zremrangebyscore(this.liveKey(), "-inf", now).exec();
+    } catch (error) {
+      this.report(error as Error);
+    }
+  }
+
+  private async listUnder(hub: string): Promise<void> {
+    if (this.closed || !this.hubs.has(hub) || this.publisher.status !== "ready") return;
+    await this.publisher.sadd(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.report(error));
+  }
+
+  /** The live nodes, self excluded, that a publication on `channel` of `hub` must hear from. */
+  private async audience(hub: string, everyNode: boolean): Promise<Set<string>> {
+    if (this.publisher.status !== "ready") return new Set();
+    try {
+      const now = Date.now();
+      const batch = this.publisher.multi().zrangebyscore(this.liveKey(), now, "+inf");
+      if (!everyNode) batch.smembers(this.hubNodesKey(hub));
+      const results = (await batch.exec()) ?? [];
+      const live = new Set((results[0]?.[1] as string[] | undefined) ?? []);
+      live.delete(this.nodeId);
+      if (everyNode) return live;
+      return new Set(((results[1]?.[1] as string[] | undefined) ?? []).filter((id) => live.has(id)));
+    } catch (error) {
+      this.report(error as Error);
+      return new Set();
+    }
   }
 
   private allNodesChannel(): string {
@@ -209,16 +274,16 @@ export class RedisBackplane implements Backplane {
     id: string,
     timeoutMs: number,
     channel: string,
-    message: BackplaneMessage,
+    message: BackplaneMessage & { hub: string },
   ): Promise<T[]> {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const pending: PendingReplies<T> = { expected: undefined, ownEcho: false, replies: [], settle };
+    const pending: PendingReplies<T> = { expected: undefined, answered: new Set(), replies: [], settle };
     table.set(id, pending);
     const timer = setTimeout(settle, timeoutMs);
     try {
-      const received = await this.send(channel, message);
-      pending.expected = received;
+      const [expected] = await Promise.all([this.audience(message.hub, channel === this.allNodesChannel()), this.send(channel, message)]);
+      pending.expected = expected;
       this.settleIfComplete(pending);
       await settled;
       return pending.replies;
@@ -230,7 +295,8 @@ export class RedisBackplane implements Backplane {
 
   private settleIfComplete(pending: PendingReplies<unknown>): void {
     if (pending.expected === undefined) return;
-    if (pending.replies.length >= pending.expected - (pending.ownEcho ? 1 : 0)) pending.settle();
+    for (const node of pending.expected) if (!pending.answered.has(node)) return;
+    pending.settle();
   }
 
   // --- receiving ----------------------------------------------------------------------------
@@ -244,10 +310,7 @@ export class RedisBackplane implements Backplane {
       return;
     }
     if (message === null) return;
-    if (message.origin === this.nodeId) {
-      this.ownEcho(message);
-      return;
-    }
+    if (message.origin === this.nodeId) return; // our own publication, echoed by Redis
     const node = this.node;
     if (!node) return;
     switch (message.kind) {
@@ -258,24 +321,16 @@ export class RedisBackplane implements Backplane {
         this.answerQuery(node, message);
         return;
       case "answer":
-        this.addReply(this.pendingAnswers, message.requestId, message.answer);
+        this.addReply(this.pendingAnswers, message.requestId, message.origin, message.answer);
         return;
       case "applied":
-        this.addReply(this.pendingApplies, message.ackId, true as const);
+        this.addReply(this.pendingApplies, message.ackId, message.origin, true as const);
         return;
       default: {
         const _never: never = message;
         return _never;
       }
     }
-  }
-
-  private ownEcho(message: BackplaneMessage): void {
-    const pending: PendingReplies<unknown> | undefined =
-      message.kind === "query" ? this.pendingAnswers.get(message.requestId) : message.kind === "command" && message.ackId ? this.pendingApplies.get(message.ackId) : undefined;
-    if (!pending) return;
-    pending.ownEcho = true;
-    this.settleIfComplete(pending);
   }
 
   private applyCommand(node: BackplaneNode, message: Extract<BackplaneMessage, { kind: "command" }>): void {
@@ -303,9 +358,11 @@ export class RedisBackplane implements Backplane {
     void this.send(this.replyChannel(message.origin), { kind: "answer", origin: this.nodeId, requestId: message.requestId, answer });
   }
 
-  private addReply<T>(table: Map<string, PendingReplies<T>>, id: string, reply: T): void {
+  private addReply<T>(table: Map<string, PendingReplies<T>>, id: string, origin: string, reply: T): void {
     const pending = table.get(id);
     if (!pending) return; // late reply after the timeout
+    if (pending.answered.has(origin)) return; // one reply per node, whatever its sockets
+    pending.answered.add(origin);
     pending.replies.push(reply);
     this.settleIfComplete(pending);
   }
@@ -331,6 +388,10 @@ export class RedisBackplane implements Backplane {
   private linkUp(role: string): void {
     if (role === "subscriber") {
       for (const channel of this.wantedChannels) void this.subscribe(channel);
+    }
+    if (role === "publisher" && this.connectedOnce) {
+      void this.beat();
+      for (const hub of this.hubs) void this.listUnder(hub);
     }
     if (this.linkDownSince === undefined || this.publisher.status !== "ready" || this.subscriber.status !== "ready") return;
     const downMs = Date.now() - this.linkDownSince;
