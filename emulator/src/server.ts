@@ -16,6 +16,7 @@ import { createSignalRFace } from "./signalr/signalr-face";
 import type { ServiceApi } from "./service-api";
 import { abortHandshake } from "./ws/abort-handshake";
 import { ClientFrameHandler } from "./ws/client-frames";
+import { WebSocketTransport } from "./ws/websocket-transport";
 import { CloseCode } from "./ws/close-codes";
 import { decideHandshake, type HandshakeDecision } from "./ws/handshake";
 
@@ -120,10 +121,11 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
       case "recoveryFailed":
         ws.close(CloseCode.policyViolation, decision.reason);
         return;
-      case "recover":
-        wire(ws, decision.session);
-        node.lifecycle.recover(decision.session, ws);
+      case "recover": {
+        const transport = wire(ws, decision.session);
+        node.lifecycle.recover(decision.session, transport);
         return;
+      }
       case "accept": {
         const { connection } = decision;
         const session = new ClientSession({
@@ -132,8 +134,8 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
           maxUnackedBytes: options.maxUnackedBytes,
           maxOutboundBytes: options.maxOutboundBytesPerConnection,
         });
-        wire(ws, session);
-        node.lifecycle.open(session, ws, connection.groups);
+        const transport = wire(ws, session);
+        node.lifecycle.open(session, transport, connection.groups);
         return;
       }
       default: {
@@ -143,13 +145,15 @@ export async function createServer(input: ServiceOptions = {}): Promise<ServiceS
     }
   };
 
-  const wire = (ws: WebSocket, session: ClientSession): void => {
-    const frames = new ClientFrameHandler(node, options, session, ws);
+  const wire = (ws: WebSocket, session: ClientSession): WebSocketTransport => {
+    const transport = new WebSocketTransport(ws);
+    const frames = new ClientFrameHandler(node, options, session, transport);
     ws.on("message", (data, isBinary) => frames.onFrame(data, isBinary));
     ws.on("close", (code) => {
       frames.onClose();
-      node.lifecycle.socketClosed(session, ws, code);
+      node.lifecycle.transportClosed(session, transport, code);
     });
+    return transport;
   };
 
   server.on("upgrade", (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -404,7 +404,7 @@ updateOutgoingSize();
  * Say which service the app uses as soon as the page opens, trying a few times (the app may still
  * be starting); a page opened elsewhere learns it at connect.
  */
-async function announceService(attempts = 3): Promise<void> {
+async function announceService(attempts = 6): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
       await learnService(settings());

@@ -1,4 +1,3 @@
-import type { WebSocket } from "ws";
 import { ConnectionPermissions } from "../auth/permissions";
 import type { ProtocolKind } from "../protocol/client-message";
 import { reliableFrame, serializeServerMessage, type ServerMessage } from "../protocol/server-message";
@@ -6,8 +5,8 @@ import type { UpstreamConnection } from "../upstream/upstream-dispatcher";
 import { AckTracker } from "./ack-tracker";
 import type { OutboundFrames } from "./outbound-frames";
 import { ReliableOutbox } from "./reliable-outbox";
-import { writeFramed } from "../ws/framed-write";
 import type { SessionAdapter } from "./session-adapter";
+import type { SessionTransport } from "./session-transport";
 
 export interface SessionInit {
   hub: string;
@@ -44,7 +43,8 @@ export class ClientSession {
   readonly outbox: ReliableOutbox | undefined;
   readonly adapter: SessionAdapter | undefined;
   connectionState: string | undefined;
-  socket: WebSocket | null = null;
+  /** The client transport attached now; null while a reliable session waits for recovery. */
+  transport: SessionTransport | null = null;
   /** Set once the session is gone for good; nothing is delivered after it. */
   ended = false;
   recoveryTimer: unknown;
@@ -73,21 +73,26 @@ export class ClientSession {
     };
   }
 
+  /** Whether a client transport is attached. */
+  get attached(): boolean {
+    return this.transport !== null;
+  }
+
   /**
    * Sends a data message. A client that does not read lets its socket buffer grow; past
    * `maxOutboundBytes` the message is not sent and the caller must end the session.
    */
   sendData(frames: OutboundFrames): SendOutcome {
     if (this.adapter) return this.adapter.sendData(frames);
-    const socket = this.socket;
+    const transport = this.transport;
     switch (this.protocol) {
       case "raw":
         if (this.#overLimit(frames.rawFrame.length)) return "outboundLimit";
-        if (socket) writeFramed(socket, frames.rawFrame, frames.raw, frames.binary);
+        transport?.sendFramed(frames.rawFrame, frames.raw, frames.binary);
         return "sent";
       case "json":
         if (this.#overLimit(frames.jsonFrame.length)) return "outboundLimit";
-        if (socket) writeFramed(socket, frames.jsonFrame, frames.json.json, false);
+        transport?.sendFramed(frames.jsonFrame, frames.json.json, false);
         return "sent";
       case "reliable": {
         const outbox = this.outbox!;
@@ -95,7 +100,7 @@ export class ClientSession {
         const frame = reliableFrame(frames.json, sequenceId);
         if (!outbox.keep(sequenceId, frame)) return "reliableBufferFull";
         if (this.#overLimit(frame.length)) return "outboundLimit";
-        socket?.send(frame, { binary: false });
+        transport?.send(frame, false);
         return "sent";
       }
       default: {
@@ -106,12 +111,12 @@ export class ClientSession {
   }
 
   #overLimit(frameBytes: number): boolean {
-    return this.socket !== null && this.socket.bufferedAmount + frameBytes > this.#maxOutboundBytes;
+    return this.transport !== null && this.transport.bufferedAmount + frameBytes > this.#maxOutboundBytes;
   }
 
   /** Acks, pongs and system messages: JSON protocols only, never buffered. */
   sendControl(message: ServerMessage): void {
     if (this.protocol === "raw" || this.adapter) return;
-    this.socket?.send(serializeServerMessage(message), { binary: false });
+    this.transport?.send(serializeServerMessage(message), false);
   }
 }

@@ -11,7 +11,11 @@ export interface SessionAdapter {
   sendData(frames: OutboundFrames): SendOutcome;
   /** The session joined its hub: tell the face's upstream. */
   opened(): void;
-  /** The session ends while its socket is open: say why in the face's protocol when `notifyClient`, and close the socket. */
+  /**
+   * The session ends (by the service or its client): say why in the face's protocol when
+   * `notifyClient`, and close the client's transport if it still has one. Called whether or not
+   * a transport is attached now.
+   */
   close(reason: string, how: { notifyClient: boolean; closeCode?: number }): void;
   /** The session is gone for good (whoever ended it): stop timers, tell the face's upstream. */
   ended(reason: string): void;

@@ -1,9 +1,9 @@
-import type { WebSocket } from "ws";
 import type { ConnectionLimit } from "../metering/service-meter";
 import { createReconnectionToken } from "../auth/reconnection-token";
 import type { ResolvedServiceOptions } from "../options";
 import type { ClientSession } from "./client-session";
 import type { HubRegistry } from "./hub-registry";
+import type { SessionTransport } from "./session-transport";
 
 /** Client close codes that mean "I am done" rather than "I lost the line" (no recovery wait). */
 const FINAL_CLIENT_CLOSE_CODES = new Set([1000, 1001, 1005]);
@@ -36,11 +36,11 @@ export class SessionLifecycle {
     private readonly registry: HubRegistry,
   ) {}
 
-  open(session: ClientSession, socket: WebSocket, initialGroups: readonly string[]): void {
+  open(session: ClientSession, transport: SessionTransport, initialGroups: readonly string[]): void {
     const hub = this.registry.getOrCreate(session.hub);
     hub.add(session);
     for (const group of initialGroups) hub.join(session, group);
-    session.socket = socket;
+    session.transport = transport;
     this.options.meter.connectionOpened(session.hub);
     if (session.adapter) {
       session.adapter.opened();
@@ -56,23 +56,23 @@ export class SessionLifecycle {
     return session && !session.ended && session.protocol === "reliable" ? session : undefined;
   }
 
-  /** Reattaches a recovered socket and replays every unacked message with its original id. */
-  recover(session: ClientSession, socket: WebSocket): void {
+  /** Reattaches a recovered transport and replays every unacked message with its original id. */
+  recover(session: ClientSession, transport: SessionTransport): void {
     if (session.recoveryTimer !== undefined) this.options.clock.clearTimeout(session.recoveryTimer);
     session.recoveryTimer = undefined;
-    const previous = session.socket;
-    session.socket = socket;
+    const previous = session.transport;
+    session.transport = transport;
     // A socket still open loses its session to the recovering one; it is told why, and 1008 keeps
     // it from recovering straight back.
     previous?.close(1008, "The connection was recovered on another socket.");
     this.sendConnected(session);
-    for (const frame of session.outbox?.unacked() ?? []) socket.send(frame, { binary: false });
+    for (const frame of session.outbox?.unacked() ?? []) transport.send(frame, false);
   }
 
-  /** The socket closed on its own; reliable sessions wait for recovery unless the client said goodbye. */
-  socketClosed(session: ClientSession, socket: WebSocket, code: number): void {
-    if (session.socket !== socket) return;
-    session.socket = null;
+  /** The transport closed on its own; reliable sessions wait for recovery unless the client said goodbye. */
+  transportClosed(session: ClientSession, transport: SessionTransport, code: number): void {
+    if (session.transport !== transport) return;
+    session.transport = null;
     if (session.ended) return;
     if (session.protocol !== "reliable" || FINAL_CLIENT_CLOSE_CODES.has(code)) {
       this.end(session, `The client closed the connection (code ${code}).`, { notifyClient: false });
@@ -80,7 +80,7 @@ export class SessionLifecycle {
     }
     session.recoveryTimer = this.options.clock.setTimeout(() => {
       session.recoveryTimer = undefined;
-      if (session.socket === null) this.end(session, "The connection was lost and not recovered in time.", { notifyClient: false });
+      if (!session.attached) this.end(session, "The connection was lost and not recovered in time.", { notifyClient: false });
     }, this.options.recoveryWindowMs);
   }
 
@@ -89,13 +89,15 @@ export class SessionLifecycle {
     session.ended = true;
     if (session.recoveryTimer !== undefined) this.options.clock.clearTimeout(session.recoveryTimer);
     session.recoveryTimer = undefined;
-    const socket = session.socket;
-    if (socket && session.adapter) {
+    const transport = session.transport;
+    if (session.adapter) {
+      // The face decides how to end its client, attached or not (a Long Polling client has no
+      // transport between polls, yet must learn that it was closed).
       session.adapter.close(reason, how);
-    } else if (socket) {
+    } else if (transport) {
       if (how.notifyClient) session.sendControl({ kind: "disconnected", message: reason });
       // A reliable client would try to recover from anything but 1008, and there is nothing to recover.
-      socket.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
+      transport.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
     }
     this.registry.get(session.hub)?.remove(session);
     this.registry.releaseIfEmpty(session.hub);

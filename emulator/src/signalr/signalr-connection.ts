@@ -2,6 +2,7 @@ import type { RawData, WebSocket } from "ws";
 import { ClientSession, type SendOutcome } from "../node/client-session";
 import type { OutboundFrames } from "../node/outbound-frames";
 import type { SessionAdapter } from "../node/session-adapter";
+import { WebSocketTransport } from "../ws/websocket-transport";
 import type { ServiceNode } from "../node/service-node";
 import { closeReason } from "../node/session-lifecycle";
 import type { ResolvedServiceOptions } from "../options";
@@ -58,6 +59,8 @@ export class SignalRConnection implements SessionAdapter {
   private done = false;
   /** Aborts this connection's upstream invocations still in flight once it ends: nothing of it outlives it. */
   private readonly invocations = new AbortController();
+  /** The session's view of this socket (the face writes its own frames to the socket itself). */
+  private readonly transport: WebSocketTransport;
 
   constructor(
     private readonly deps: SignalRConnectionDeps,
@@ -65,6 +68,7 @@ export class SignalRConnection implements SessionAdapter {
     private readonly caller: UpstreamCaller,
   ) {
     this.lastReceivedAt = deps.options.clock.now();
+    this.transport = new WebSocketTransport(socket);
   }
 
   start(): void {
@@ -177,7 +181,7 @@ export class SignalRConnection implements SessionAdapter {
       maxUnackedBytes: options.maxUnackedBytes,
       adapter: this,
     });
-    node.lifecycle.open(this.session, this.socket, []);
+    node.lifecycle.open(this.session, this.transport, []);
   }
 
   private onMessages(bytes: Buffer, isBinary: boolean): void {
@@ -348,7 +352,7 @@ export class SignalRConnection implements SessionAdapter {
     this.stopTimers();
     if (code === 1000 || code === 1001 || code === 1005) this.cleanClose = true;
     this.done = true;
-    if (this.session) this.deps.node.lifecycle.socketClosed(this.session, this.socket, code);
+    if (this.session) this.deps.node.lifecycle.transportClosed(this.session, this.transport, code);
   }
 
   private stopTimers(): void {

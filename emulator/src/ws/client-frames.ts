@@ -1,7 +1,8 @@
-import type { RawData, WebSocket } from "ws";
+import type { RawData } from "ws";
 import type { OutboundData } from "../cluster/commands";
 import type { ClientSession } from "../node/client-session";
 import type { ServiceNode } from "../node/service-node";
+import type { SessionTransport } from "../node/session-transport";
 import type { ResolvedServiceOptions } from "../options";
 import type { ClientMessage } from "../protocol/client-message";
 import { parseClientMessage } from "../protocol/parse-client-message";
@@ -47,7 +48,7 @@ export class ClientFrameHandler {
     private readonly node: ServiceNode,
     private readonly options: ResolvedServiceOptions,
     private readonly session: ClientSession,
-    private readonly socket: WebSocket,
+    private readonly transport: SessionTransport,
   ) {}
 
   onFrame(data: RawData, isBinary: boolean): void {
@@ -59,15 +60,15 @@ export class ClientFrameHandler {
         parsed = parseFrame(bytes);
       } catch (error) {
         this.options.logger.error(`client frame failed on ${this.session.connectionId}: ${(error as Error).message}`);
-        this.socket.close(CloseCode.internalError, "Internal error.");
+        this.transport.close(CloseCode.internalError, "Internal error.");
         return;
       }
       if ("message" in parsed && parsed.message !== null && this.applyAtOnce(parsed.message)) return;
     }
     if (this.running && (this.waiting.length >= this.options.maxPendingInboundFrames || this.waitingBytes + bytes.length > this.options.maxPendingInboundBytes)) {
       this.onClose();
-      if (this.session.socket === this.socket) this.node.lifecycle.endOverLimit(this.session, "inboundLimit");
-      else this.socket.close(CloseCode.policyViolation, "Too many messages are waiting for the event handler.");
+      if (this.session.transport === this.transport) this.node.lifecycle.endOverLimit(this.session, "inboundLimit");
+      else this.transport.close(CloseCode.policyViolation, "Too many messages are waiting for the event handler.");
       return;
     }
     this.waiting.push(parsed === undefined ? { bytes, isBinary } : { bytes, isBinary, parsed });
@@ -86,12 +87,12 @@ export class ClientFrameHandler {
     this.running = true;
     for (let next = this.waiting.shift(); next !== undefined && !this.closed; next = this.waiting.shift()) {
       this.waitingBytes -= next.bytes.length;
-      if (this.session.ended || this.session.socket !== this.socket) continue;
+      if (this.session.ended || this.session.transport !== this.transport) continue;
       try {
         await (this.session.protocol === "raw" ? this.handleRaw(next.bytes, next.isBinary) : this.handleJson(next));
       } catch (error) {
         this.options.logger.error(`client frame failed on ${this.session.connectionId}: ${(error as Error).message}`);
-        this.socket.close(CloseCode.internalError, "Internal error.");
+        this.transport.close(CloseCode.internalError, "Internal error.");
       }
     }
     this.running = false;
@@ -106,7 +107,7 @@ export class ClientFrameHandler {
       case "unhandled":
         return;
       case "failed":
-        this.socket.close(CloseCode.internalError, "The event handler failed.");
+        this.transport.close(CloseCode.internalError, "The event handler failed.");
         return;
       case "handled":
         if (outcome.connectionState !== undefined) this.session.connectionState = outcome.connectionState;
@@ -121,14 +122,14 @@ export class ClientFrameHandler {
 
   private async handleJson(frame: WaitingFrame): Promise<void> {
     if (frame.isBinary) {
-      this.socket.close(CloseCode.unsupportedData, "Binary frames are not supported on JSON subprotocols.");
+      this.transport.close(CloseCode.unsupportedData, "Binary frames are not supported on JSON subprotocols.");
       return;
     }
     const parsed = frame.parsed ?? parseFrame(frame.bytes);
     if ("error" in parsed) {
       const { error } = parsed;
       if (error.ackId !== undefined) this.ack(error.ackId, { ok: false, name: "BadRequest", message: error.message });
-      else this.socket.close(CloseCode.invalidPayload, error.message);
+      else this.transport.close(CloseCode.invalidPayload, error.message);
       return;
     }
     if (parsed.message === null) return; // unknown type: ignored, for forward compatibility
@@ -137,7 +138,7 @@ export class ClientFrameHandler {
 
   /** The frames answered on arrival, outside the queue; true when `message` was one of them. */
   private applyAtOnce(message: ClientMessage): boolean {
-    if (this.session.ended || this.session.socket !== this.socket) return message.kind === "ping" || message.kind === "sequenceAck";
+    if (this.session.ended || this.session.transport !== this.transport) return message.kind === "ping" || message.kind === "sequenceAck";
     switch (message.kind) {
       case "ping":
         this.session.sendControl({ kind: "pong" });
