@@ -41,7 +41,13 @@ export function resolveIdentity(
   }
 }
 
-/** App Service strips client-sent `x-ms-client-principal*` headers, so these are trustworthy only behind it. */
+/**
+ * App Service strips client-sent `x-ms-client-principal*` headers, so these are trustworthy only
+ * behind it. The user id is the stable principal id qualified by its identity provider,
+ * `<provider>:<id>` (`aad:4f2c…`, `github:1234`): a display name (`-name`) is neither unique
+ * across providers (two can both say `bob`) nor stable (an e-mail address can be reassigned), so a
+ * name would let one person receive another's messages.
+ */
 function easyAuthUser(request: IdentityRequest): string {
   const principal = request.headers.get("x-ms-client-principal");
   const id = request.headers.get("x-ms-client-principal-id");
@@ -49,13 +55,16 @@ function easyAuthUser(request: IdentityRequest): string {
   if (!principal || !id || !name) {
     throw new AppError("Unauthenticated", "Sign in first: the App Service Authentication headers (x-ms-client-principal, -id, -name) are missing.");
   }
+  let decoded: unknown;
   try {
-    const decoded: unknown = JSON.parse(Buffer.from(principal, "base64").toString("utf8"));
+    decoded = JSON.parse(Buffer.from(principal, "base64").toString("utf8"));
     if (typeof decoded !== "object" || decoded === null) throw new Error("not an object");
   } catch {
     throw new AppError("Unauthenticated", "The x-ms-client-principal header is not base64-encoded JSON.");
   }
-  return validateUserIdOr401(name);
+  const authType = (decoded as { auth_typ?: unknown }).auth_typ;
+  const provider = request.headers.get("x-ms-client-principal-idp") ?? (typeof authType === "string" && authType.length > 0 ? authType : "easyauth");
+  return validateUserIdOr401(`${provider.trim().toLowerCase()}:${id.trim()}`);
 }
 
 function bearerUser(config: Extract<IdentityConfig, { mode: "jwt" }>, request: IdentityRequest): string {

@@ -61,7 +61,7 @@ describe("negotiate trigger", () => {
     expect(claims.exp! - claims.iat!).toBe(60 * 60);
   });
 
-  it("takes the userId from App Service Authentication headers in easyauth mode", async () => {
+  it("takes the userId from App Service Authentication headers in easyauth mode: the provider and the stable principal id, never the name", async () => {
     const handler = createNegotiateHandler(makeDeps({ ...policy, IdentityMode: "easyauth" }));
     const principal = Buffer.from(JSON.stringify({ auth_typ: "aad", claims: [] })).toString("base64");
     const result = await invoke(handler, {
@@ -69,7 +69,13 @@ describe("negotiate trigger", () => {
       headers: { "x-ms-client-principal": principal, "x-ms-client-principal-id": "0001", "x-ms-client-principal-name": "bob@contoso.com" },
     });
     expect(result.status).toBe(200);
-    expect((jwt.decode((result.body as NegotiateBody).token) as jwt.JwtPayload).sub).toBe("bob@contoso.com");
+    expect((jwt.decode((result.body as NegotiateBody).token) as jwt.JwtPayload).sub).toBe("aad:0001");
+    // Two providers that both call their user "bob" give two users.
+    const github = await invoke(handler, {
+      path: "/api/negotiate",
+      headers: { "x-ms-client-principal": principal, "x-ms-client-principal-idp": "github", "x-ms-client-principal-id": "0001", "x-ms-client-principal-name": "bob@contoso.com" },
+    });
+    expect((jwt.decode((github.body as NegotiateBody).token) as jwt.JwtPayload).sub).toBe("github:0001");
   });
 
   it("takes the userId from the configured claim of a verified bearer token in jwt mode", async () => {

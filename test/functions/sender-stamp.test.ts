@@ -60,7 +60,7 @@ describe("send and broadcast with ?stamp=sender (real service, real clients)", (
       "x-ms-client-principal-name": "dave",
     };
     expect((await invoke(createBroadcastHandler(deps), { method: "POST", path: "/api/broadcast?stamp=sender", headers, body: "[1]" })).status).toBe(202);
-    expect(await carol.waitFor(() => true)).toEqual({ from: "server", dataType: "json", data: { sentBy: { userId: "dave", via: "localhost:7071" }, dataType: "json", data: [1] } });
+    expect(await carol.waitFor(() => true)).toEqual({ from: "server", dataType: "json", data: { sentBy: { userId: "easyauth:id-1", via: "localhost:7071" }, dataType: "json", data: [1] } });
     const unsigned = await invoke(createBroadcastHandler(deps), { method: "POST", path: "/api/broadcast?stamp=sender", headers: { "content-type": "application/json" }, body: "[1]" });
     expect(unsigned).toMatchObject({ status: 401, body: { code: "Unauthenticated" } });
   });

@@ -29,6 +29,12 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
   readonly #handshake: AbuseProtectionHandshake;
   readonly #timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   readonly #background = new Set<Promise<void>>();
+  /**
+   * `connected` events still being delivered (retries included), by hub and connection: the
+   * connection's `disconnected` waits for its `connected`, so a handler never sees them reversed.
+   * An entry lives only while its delivery runs, so the map holds at most the open deliveries.
+   */
+  readonly #connecting = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(options: ResolvedUpstreamOptions) {
@@ -68,11 +74,17 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
   }
 
   connected(connection: UpstreamConnection): void {
-    this.#fireAndForget(connection, { kind: "system", name: "connected" }, Buffer.from("{}"));
+    const key = `${connection.hub}\u0000${connection.connectionId}`;
+    const task = this.#fireAndForget(connection, { kind: "system", name: "connected" }, Buffer.from("{}"));
+    this.#connecting.set(key, task);
+    void task.finally(() => {
+      if (this.#connecting.get(key) === task) this.#connecting.delete(key);
+    });
   }
 
   disconnected(connection: UpstreamConnection, reason: string): void {
-    this.#fireAndForget(connection, { kind: "system", name: "disconnected" }, Buffer.from(JSON.stringify({ reason }), "utf8"));
+    const before = this.#connecting.get(`${connection.hub}\u0000${connection.connectionId}`);
+    this.#fireAndForget(connection, { kind: "system", name: "disconnected" }, Buffer.from(JSON.stringify({ reason }), "utf8"), before);
   }
 
   async userEvent(connection: UpstreamConnection, eventName: string, dataType: DataType, data: Uint8Array): Promise<UserEventOutcome> {
@@ -129,9 +141,10 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     await Promise.allSettled([...this.#background]);
   }
 
-  #fireAndForget(connection: UpstreamConnection, event: UpstreamEventKey, body: Buffer): void {
+  #fireAndForget(connection: UpstreamConnection, event: UpstreamEventKey, body: Buffer, after?: Promise<void>): Promise<void> {
     // Nothing a client sends may turn into an unhandled rejection: that would end the process.
-    const task = this.#deliver(connection, event, body, "application/json").then(
+    const deliver = (): Promise<Delivery> => this.#deliver(connection, event, body, "application/json");
+    const task = (after ? after.then(deliver) : deliver()).then(
       (delivery) => {
         if (delivery.kind === "failed") this.#options.log(`upstream: ${event.name} event for ${connection.connectionId} not delivered: ${delivery.message}`);
       },
@@ -139,6 +152,7 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     );
     this.#background.add(task);
     void task.finally(() => this.#background.delete(task));
+    return task;
   }
 
   async #deliver(connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string): Promise<Delivery> {
