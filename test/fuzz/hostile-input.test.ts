@@ -159,4 +159,28 @@ describe("hostile input", () => {
     expect(signalrHeapGrown).toBeLessThan(SIGNALR_HEAP_TOLERANCE);
     expect(signalrGrown).toBeLessThan(RSS_TOLERANCE);
   }, 240_000);
+
+  it("the listen guard: every host and key combination the options allow off loopback uses no well-known key, as primary or secondary", async () => {
+    const fc = (await import("fast-check")).default;
+    const { createServer } = await import("../../emulator/src/server");
+    const { DEFAULT_ACCESS_KEY, InvalidOptionsError } = await import("../../emulator/src/options");
+    const { isLoopbackHost } = await import("../../common/listen-address");
+    const key = fc.constantFrom(undefined, DEFAULT_ACCESS_KEY, "MY-OWN-KEY-0123456789-0123456789");
+    const host = fc.constantFrom("127.0.0.1", "localhost", "::1", "0.0.0.0", "::", " 0.0.0.0 ", "127.0.0.2");
+    const combos = fc.sample(fc.record({ host, accessKey: key, secondaryAccessKey: key }), { seed: SEED, numRuns: 60 });
+    for (const combo of combos) {
+      const options = { port: 0, host: combo.host.trim(), ...(combo.accessKey ? { accessKey: combo.accessKey } : {}), ...(combo.secondaryAccessKey ? { secondaryAccessKey: combo.secondaryAccessKey } : {}) };
+      const usesWellKnown = (combo.accessKey ?? DEFAULT_ACCESS_KEY) === DEFAULT_ACCESS_KEY || combo.secondaryAccessKey === DEFAULT_ACCESS_KEY;
+      const refused = !isLoopbackHost(options.host) && usesWellKnown;
+      const started = await createServer(options).then(
+        (server) => server,
+        (error: unknown) => error,
+      );
+      if (refused) expect(started, JSON.stringify(combo)).toBeInstanceOf(InvalidOptionsError);
+      else {
+        expect(started, JSON.stringify(combo)).not.toBeInstanceOf(Error);
+        await (started as { close(): Promise<void> }).close();
+      }
+    }
+  });
 });

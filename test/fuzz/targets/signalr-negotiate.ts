@@ -65,6 +65,8 @@ export const signalRNegotiateTarget: FuzzTarget = {
         const result = await send(agent, base, item.method, target, { ...auth, origin: item.origin }, item.body);
         if (result.status === 0) resets.push(describe(`nothing (${result.body})`));
         else if (result.status >= 500) failures.push(describe(result.status));
+        // A token for another hub, without exp, expired, unsigned or signed with another key opens nothing.
+        else if (result.status === 200 && item.token !== "valid") failures.push(describe(`200 to a ${item.token} token`));
         return;
       }
       let id = item.id === "none" ? undefined : item.id;
@@ -85,6 +87,7 @@ export const signalRNegotiateTarget: FuzzTarget = {
       ];
       const status = await rawUpgrade(Number(base.port), Buffer.from(`${head.join("\r\n")}\r\n\r\n`, "latin1"), item.afterUpgrade);
       if (status >= 500 || status === 0) failures.push(describe(status || "nothing"));
+      else if (status === 101 && item.token !== "valid") failures.push(describe(`101 to a ${item.token} token`));
     });
     agent.destroy();
     return { inputs: items.length, failures, resets };
