@@ -66,7 +66,16 @@ export async function startRedisServer(binary: string, port?: number): Promise<R
     if (child && child.exitCode === null && child.signalCode === null) return; // already running
     const proc = spawn(binary, ["--port", String(chosenPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"], {
       stdio: ["ignore", "ignore", "pipe"],
+      // A process group of its own: Ctrl-C in a terminal signals the whole foreground group, and
+      // redis-server must outlive the nodes that use it until `stop`, or they log its loss.
+      detached: true,
     });
+    // Never left behind, however this process ends.
+    const killOnExit = (): void => {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    };
+    process.once("exit", killOnExit);
+    void once(proc, "exit").then(() => process.off("exit", killOnExit));
     let stderr = "";
     proc.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(proc, "exit").then(() => {

@@ -61,9 +61,12 @@ function settingsFile(explicit: string | undefined): string | undefined {
 
 /** `--service`, else the `RealtimeService` setting, else webpubsub. */
 function realtimeService(flag: string | undefined, env: NodeJS.ProcessEnv): RealtimeServiceKind {
-  const text = (flag ?? env.RealtimeService ?? "webpubsub").trim().toLowerCase();
-  if (text !== "webpubsub" && text !== "signalr") throw new CliError(`--service (RealtimeService) must be webpubsub or signalr, got "${text}".`);
-  return text;
+  const raw = flag ?? env.RealtimeService ?? "webpubsub";
+  const text = raw.trim().toLowerCase();
+  if (text === "webpubsub" || text === "signalr") return text;
+  // The setting's refusal is the function app's own sentence, so both starts say the same.
+  if (flag === undefined) throw new CliError(`App setting RealtimeService is ${JSON.stringify(raw)}; use webpubsub or signalr.`);
+  throw new CliError(`--service must be webpubsub or signalr, got ${JSON.stringify(raw)}.`);
 }
 
 /** The app setting that holds each service's connection string. */

@@ -119,7 +119,7 @@ describe("client handshake", () => {
   it("refuses with the meter's status when it refuses the connection", async () => {
     const { noMeter } = await import("../../emulator/src/metering/service-meter");
     const server = await fixture.start({ meter: { ...noMeter, admitConnection: () => ({ status: 429, code: "QuotaExceeded", message: "Too many connections." }) } });
-    expect(await attempt(await fixture.clientUrl(server, "hub1"))).toEqual({ status: 429, body: "Too many connections." });
+    expect(await attempt(await fixture.clientUrl(server, "hub1"))).toEqual({ status: 429, body: "QuotaExceeded: Too many connections." });
   });
 
   it("serves HEAD and GET /health (and /api/health) with 200 and no key, and unknown paths with a JSON 404", async () => {

@@ -127,7 +127,7 @@ describe("tier quotas on the real service", () => {
       });
     });
     expect(refused.status).toBe(429);
-    expect(refused.body).toContain("Connection limit reached: the simulated free tier with 1 unit(s) allows 2 concurrent connections.");
+    expect(refused.body).toBe("ConnectionQuotaExceeded: Connection limit reached: the simulated free tier with 1 unit(s) allows 2 concurrent connections.");
     await expect(connectClient(service)).rejects.toThrow();
     expect(hubUsage(meter).connections).toEqual({ current: 2, peak: 2, opened: 2 });
     expect(await meter.metrics.text()).toContain('webpubsub_quota_refusals_total{face="webpubsub",hub="metering",kind="connection"} 2');

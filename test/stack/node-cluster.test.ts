@@ -114,6 +114,27 @@ describe("npm start -- --nodes 2 (independent nodes)", () => {
   });
 });
 
+describe.skipIf(!redisBinary)("npm start -- --nodes 2 --redis, stopped with Ctrl-C", () => {
+  it("stops the nodes, then the redis-server it started, printing no error, with clients connected", async () => {
+    const stack = runStartCommand(["--nodes", "2", "--redis", "--functions-port", "0", "--emulator-port", "0", "--settings", settingsFile], {}, { processGroup: true });
+    await waitForOutput(stack, /Press Ctrl-C to stop\./);
+    const nodes = printedNodes(stack.stdout());
+    const sockets: WebSocket[] = [];
+    for (const node of nodes) {
+      const { url } = (await (await fetch(`${node.functionsBase}/negotiate?userId=ctrl-c`)).json()) as { url: string };
+      const socket = new WebSocket(url, "json.webpubsub.azure.v1");
+      await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+      socket.on("error", () => {});
+      sockets.push(socket);
+    }
+    // As a terminal does: SIGINT to the whole foreground process group, redis-server's included.
+    process.kill(-stack.child.pid!, "SIGINT");
+    expect(await stack.exit).toBe(0);
+    expect(stack.stderr().split("\n").filter((line) => /error/i.test(line))).toEqual([]);
+    for (const socket of sockets) socket.terminate();
+  }, 90_000);
+});
+
 describe("npm start -- --nodes with a problem", () => {
   it("stops its nodes when the launcher itself is killed", async () => {
     const stack = runStartCommand(["--nodes", "2", "--functions-port", "0", "--emulator-port", "0", "--settings", settingsFile]);

@@ -101,7 +101,9 @@ describe("npm start -- --service signalr --events", () => {
 
 describe("npm start refuses a bad service choice or SignalR connection string, naming it", () => {
   it.each([
-    [["--service", "pusher"], {}, 'npm start: --service (RealtimeService) must be webpubsub or signalr, got "pusher".'],
+    [["--service", "pusher"], {}, 'npm start: --service must be webpubsub or signalr, got "pusher".'],
+    // The setting's refusal is the function app's own sentence, as under func start.
+    [[], { RealtimeService: "pusher" }, 'npm start: App setting RealtimeService is "pusher"; use webpubsub or signalr.'],
     [["--service", "signalr"], { AzureSignalRConnectionString: "Endpoint=http://localhost;AccessKey=k;Version=2.0;" }, 'npm start: AzureSignalRConnectionString is not valid: Version "2.0" is not supported; use 1.0'],
     [[], { RealtimeService: "signalr", AzureSignalRConnectionString: "Endpoint=https://x.service.signalr.net;AuthType=azure.msi;Version=1.0;" }, "npm start: AzureSignalRConnectionString is not valid: AuthType (Microsoft Entra ID) is not supported by this app"],
   ])("%j %j", async (args, env: Record<string, string>, message) => {

@@ -21,11 +21,12 @@ export function ensureWebBuilt(): void {
 }
 
 /** Runs `npm start -- <args>` from source with the app settings cleared from the environment. */
-export function runStartCommand(args: string[], extraEnv: Record<string, string> = {}): StartedCommand {
+export function runStartCommand(args: string[], extraEnv: Record<string, string> = {}, options: { processGroup?: boolean } = {}): StartedCommand {
   const env = { ...process.env };
   for (const name of settingsNames) delete env[name];
   Object.assign(env, extraEnv);
-  const child = spawn(process.execPath, ["--import", "tsx", "host/start-cli.ts", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  // `processGroup`: a group of its own, so a test can signal the whole group as a terminal's Ctrl-C does.
+  const child = spawn(process.execPath, ["--import", "tsx", "host/start-cli.ts", ...args], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"], detached: options.processGroup === true });
   let out = "";
   let err = "";
   child.stdout!.on("data", (chunk: Buffer) => (out += chunk.toString()));

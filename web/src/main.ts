@@ -312,6 +312,8 @@ async function send(): Promise<void> {
   const text = outgoingText();
   const size = byteLength(text);
   if (kind !== "everyone" && !targetName) return appendError(ui.errors, "Type a user id or group name to send to.");
+  // A status line belongs to one send: never leave the last one's success beside this one's error.
+  ui.sendStatus.textContent = "Sending…";
   try {
     if (kind === "client-group" && signalr) {
       // SignalR clients cannot send to a group themselves: the app's upstream trigger relays it.
@@ -334,6 +336,7 @@ async function send(): Promise<void> {
     ui.sendStatus.textContent = `Sent ${size} bytes of ${dataType} to ${kind === "everyone" ? "everyone" : `${kind} ${targetName}`}.`;
     void usage.refresh();
   } catch (error) {
+    ui.sendStatus.textContent = "Not sent: see the error below.";
     if (error instanceof SyntaxError) return appendError(ui.errors, `Sending failed: the message is not valid JSON (${error.message}).`);
     showError("Sending", error);
   }

@@ -91,7 +91,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
       identity = pending.identity;
     }
     const refusal = options.meter.admitConnection(hub.key);
-    if (refusal) return { status: refusal.status, reason: refusal.message };
+    if (refusal) return { status: refusal.status, reason: `${refusal.code}: ${refusal.message}` };
     return { hubKey: hub.key, hub: hub.hub, connectionId, identity, url };
   };
 

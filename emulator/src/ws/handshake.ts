@@ -86,7 +86,8 @@ export async function decideHandshake(req: IncomingMessage, deps: HandshakeDeps)
   if (!check.ok) return { kind: "refuse", status: 401, reason: `Unauthorized: ${check.reason}.` };
 
   const refusal = options.meter.admitConnection(hub);
-  if (refusal) return { kind: "refuse", status: refusal.status, reason: refusal.message };
+  // The code leads the plain-text reason, as the REST answers carry it in their JSON.
+  if (refusal) return { kind: "refuse", status: refusal.status, reason: `${refusal.code}: ${refusal.message}` };
 
   const connectionId = newConnectionId();
   const request: ConnectEventRequest = {
