@@ -10,10 +10,19 @@ export { describeRedisUrl, type BackplaneLogger, type RedisBackplaneOptions } fr
 // A socket error is followed by the close that reports the outage.
 const SOCKET_ERRORS = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "EHOSTUNREACH", "ENOTFOUND"]);
 
+/** How long a subscriber PUBLISH counted beyond the live nodes of a hub may take to answer. */
+const GRACE_MS = 50;
+
 /** Replies (answers, confirmations) expected from the live nodes that hold the channel. */
 interface PendingReplies<T> {
   /** The live nodes that should answer, self excluded; unknown until the live set is read. */
   expected: ReadonlySet<string> | undefined;
+  /** Other subscribers PUBLISH counted: live nodes that have not listed themselves yet, or ghosts. */
+  othersCounted: number;
+  /** Live nodes not listed under the hub (self excluded): the only ones a surplus count can be. */
+  unlisted: ReadonlySet<string>;
+  /** Armed once every expected node answered while PUBLISH counted more: those get a short grace. */
+  grace: ReturnType<typeof setTimeout> | undefined;
   /** Nodes that answered: each counts once, whatever its sockets. */
   answered: Set<string>;
   replies: T[];
@@ -206,9 +215,12 @@ export class RedisBackplane implements Backplane {
     await this.publisher.sadd(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.report(error));
   }
 
-  /** The live nodes, self excluded, that a publication on `channel` of `hub` must hear from. */
-  private async audience(hub: string, everyNode: boolean): Promise<Set<string>> {
-    if (this.publisher.status !== "ready") return new Set();
+  /**
+   * The live nodes, self excluded, that a publication on `hub`'s channel must hear from, and the
+   * live nodes not listed under the hub (one may have subscribed and not listed itself yet).
+   */
+  private async audience(hub: string, everyNode: boolean): Promise<{ expected: Set<string>; unlisted: Set<string> }> {
+    if (this.publisher.status !== "ready") return { expected: new Set(), unlisted: new Set() };
     try {
       const now = Date.now();
       const batch = this.publisher.multi().zrangebyscore(this.liveKey(), now, "+inf");
@@ -216,11 +228,12 @@ export class RedisBackplane implements Backplane {
       const results = (await batch.exec()) ?? [];
       const live = new Set((results[0]?.[1] as string[] | undefined) ?? []);
       live.delete(this.nodeId);
-      if (everyNode) return live;
-      return new Set(((results[1]?.[1] as string[] | undefined) ?? []).filter((id) => live.has(id)));
+      if (everyNode) return { expected: live, unlisted: new Set() };
+      const listed = new Set(((results[1]?.[1] as string[] | undefined) ?? []).filter((id) => live.has(id)));
+      return { expected: listed, unlisted: new Set([...live].filter((id) => !listed.has(id))) };
     } catch (error) {
       this.report(error as Error);
-      return new Set();
+      return { expected: new Set(), unlisted: new Set() };
     }
   }
 
@@ -278,25 +291,40 @@ export class RedisBackplane implements Backplane {
   ): Promise<T[]> {
     let settle!: () => void;
     const settled = new Promise<void>((resolve) => (settle = resolve));
-    const pending: PendingReplies<T> = { expected: undefined, answered: new Set(), replies: [], settle };
+    const pending: PendingReplies<T> = { expected: undefined, othersCounted: 0, unlisted: new Set(), grace: undefined, answered: new Set(), replies: [], settle };
     table.set(id, pending);
     const timer = setTimeout(settle, timeoutMs);
     try {
-      const [expected] = await Promise.all([this.audience(message.hub, channel === this.allNodesChannel()), this.send(channel, message)]);
-      pending.expected = expected;
+      const subscribedHere = this.wantedChannels.has(channel) && this.subscriber.status === "ready";
+      const [audience, counted] = await Promise.all([this.audience(message.hub, channel === this.allNodesChannel()), this.send(channel, message)]);
+      pending.othersCounted = Math.max(0, counted - (subscribedHere ? 1 : 0));
+      pending.unlisted = audience.unlisted;
+      pending.expected = audience.expected;
       this.settleIfComplete(pending);
       await settled;
       return pending.replies;
     } finally {
       clearTimeout(timer);
+      clearTimeout(pending.grace);
       table.delete(id);
     }
   }
 
+  /**
+   * Done once every live node of the hub answered. When PUBLISH counted more subscribers than that
+   * (a node that subscribed but has not listed itself yet, or a ghost socket), they get
+   * `GRACE_MS` more, never the whole timeout.
+   */
   private settleIfComplete(pending: PendingReplies<unknown>): void {
     if (pending.expected === undefined) return;
     for (const node of pending.expected) if (!pending.answered.has(node)) return;
-    pending.settle();
+    const lateListers = [...pending.unlisted].some((node) => !pending.answered.has(node));
+    // A surplus with no live node left that could explain it is a ghost socket: nothing to wait for.
+    if (pending.answered.size >= pending.othersCounted || !lateListers) {
+      pending.settle();
+      return;
+    }
+    pending.grace ??= setTimeout(pending.settle, GRACE_MS);
   }
 
   // --- receiving ----------------------------------------------------------------------------
