@@ -156,4 +156,31 @@ describe("npm start --events", () => {
     socket.close();
     await once(socket, "close");
   });
+
+  it("bills the metering guide's relay example: a 4,000-byte event to three clients bills 8; a 4,096-byte one bills 11 (the envelope crosses 4 KB)", async () => {
+    const functionsBase = stack.stdout().match(/Function base URL: +(\S+)/)![1];
+    const serviceUrl = stack.stdout().match(/Service: +(\S+)/)![1];
+    const billed = async (): Promise<number> =>
+      ((await (await fetch(`${serviceUrl}/api/usage`)).json()) as { sinceStart: { total: { outbound: { billedUnits: number } } } }).sinceStart.total.outbound.billedUnits;
+    const clients: Array<{ socket: WebSocket; received: string[] }> = [];
+    for (const userId of ["alice", "bob", "carol"]) {
+      const { url } = (await (await fetch(`${functionsBase}/negotiate?userId=${userId}`)).json()) as { url: string };
+      const socket = new WebSocket(url); // a raw client: every frame goes upstream as the user event `message`
+      const received: string[] = [];
+      socket.on("message", (data) => received.push(data.toString()));
+      await once(socket, "open");
+      clients.push({ socket, received });
+    }
+    for (const [size, expected] of [[4000, 8], [4096, 11]] as const) {
+      const before = await billed();
+      clients[0]!.socket.send("x".repeat(size));
+      const deadline = Date.now() + 10_000;
+      while (clients.some((c) => c.received.length === 0) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Each client got {"from":"alice","text":"xx…"}: the text plus 26 bytes of envelope.
+      for (const client of clients) expect(Buffer.byteLength(client.received.shift()!)).toBe(size + 26);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await billed()).toBe(before + expected);
+    }
+    for (const client of clients) client.socket.close();
+  });
 });
