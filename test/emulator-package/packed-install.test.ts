@@ -35,7 +35,9 @@ function rootVersion(name: string): string {
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "pubsub-emulator-pack-"));
-  const packed = await run(NPM, ["pack", "--json", "--pack-destination", work], { cwd: join(ROOT, "emulator"), maxBuffer: 16 * 1024 * 1024 });
+  // The package's prepack builds dist/; the suite runs after `npm run build`, and rebuilding here
+  // would rewrite files that other suites' processes are loading, so the built dist/ is packed.
+  const packed = await run(NPM, ["pack", "--json", "--ignore-scripts", "--pack-destination", work], { cwd: join(ROOT, "emulator"), maxBuffer: 16 * 1024 * 1024 });
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = join(work, info!.filename.replace(/^@[^/]+\//, "").replace("/", "-"));
   project = join(work, "project");
