@@ -17,6 +17,8 @@ export const emulatorCliOptions = {
   "max-outbound-bytes": { type: "string" },
   "max-pending-inbound-frames": { type: "string" },
   "max-pending-inbound-bytes": { type: "string" },
+  "invoke-timeout-ms": { type: "string" },
+  "max-invocations-per-connection": { type: "string" },
   tier: { type: "string" },
   units: { type: "string" },
   redis: { type: "string" },

@@ -20,6 +20,7 @@ const USAGE = `Usage: pubsub-emulator [--service webpubsub|signalr]  which manag
                             [--cert cert.pem --key key.pem]      serve HTTPS and WSS on the same port
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
                             [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
+                            [--invoke-timeout-ms 30000] [--max-invocations-per-connection 64]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
 ${UPSTREAM_USAGE}
@@ -69,6 +70,8 @@ function toOptions(values: Values, sources: FlagSources): LocalServiceOptions {
     maxOutboundBytesPerConnection: integer(sources, "max-outbound-bytes", values["max-outbound-bytes"]),
     maxPendingInboundFrames: integer(sources, "max-pending-inbound-frames", values["max-pending-inbound-frames"]),
     maxPendingInboundBytes: integer(sources, "max-pending-inbound-bytes", values["max-pending-inbound-bytes"]),
+    invokeTimeoutMs: integer(sources, "invoke-timeout-ms", values["invoke-timeout-ms"]),
+    maxInvocationsPerConnection: integer(sources, "max-invocations-per-connection", values["max-invocations-per-connection"]),
   };
   return {
     service,

@@ -81,6 +81,16 @@ export interface ServiceOptions {
   maxPendingInboundBytes?: number;
   /** How long a reconnection token can recover its connection; each recovery issues a new one. @default 604_800 (a week, as the client spec says) */
   reconnectionTokenLifetimeSeconds?: number;
+  /**
+   * How long an `invoke` waits for the event handler; past it the upstream request is cut and the
+   * client gets a failed `invokeResponse` named `Timeout`. @default 30_000 (the user-event timeout)
+   */
+  invokeTimeoutMs?: number;
+  /**
+   * Invocations one connection may have waiting for the event handler at once; one more is
+   * answered at once with a failed `invokeResponse` named `TooManyInvocations`. @default 64
+   */
+  maxInvocationsPerConnection?: number;
   /** Groups one client may join itself (joinGroup); one more is refused with a BadRequest ack. @default 1000 */
   maxGroupsPerConnection?: number;
   /** Clock skew tolerated on token `exp`. @default 300 */
@@ -170,6 +180,8 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     maxPendingInboundBytes: positiveInteger("maxPendingInboundBytes", options.maxPendingInboundBytes ?? 16 * 1024 * 1024),
     reconnectionTokenLifetimeSeconds: positiveInteger("reconnectionTokenLifetimeSeconds", options.reconnectionTokenLifetimeSeconds ?? 604_800),
     maxGroupsPerConnection: positiveInteger("maxGroupsPerConnection", options.maxGroupsPerConnection ?? 1000),
+    invokeTimeoutMs: positiveInteger("invokeTimeoutMs", options.invokeTimeoutMs ?? 30_000),
+    maxInvocationsPerConnection: positiveInteger("maxInvocationsPerConnection", options.maxInvocationsPerConnection ?? 64),
     tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,

@@ -17,7 +17,13 @@ import { upstreamFromCli } from "./upstream/upstream-cli";
 /** The per-connection limits a caller may change; each keeps `createServer`'s default when absent. */
 type LimitOptions = Pick<
   ServiceOptions,
-  "maxClientFrameBytes" | "maxRestBodyBytes" | "maxOutboundBytesPerConnection" | "maxPendingInboundFrames" | "maxPendingInboundBytes"
+  | "maxClientFrameBytes"
+  | "maxRestBodyBytes"
+  | "maxOutboundBytesPerConnection"
+  | "maxPendingInboundFrames"
+  | "maxPendingInboundBytes"
+  | "invokeTimeoutMs"
+  | "maxInvocationsPerConnection"
 >;
 
 export interface LocalServiceOptions extends LimitOptions {
@@ -149,7 +155,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
 
 function pickLimits(options: LimitOptions): LimitOptions {
   const limits: LimitOptions = {};
-  for (const name of ["maxClientFrameBytes", "maxRestBodyBytes", "maxOutboundBytesPerConnection", "maxPendingInboundFrames", "maxPendingInboundBytes"] as const) {
+  const names = ["maxClientFrameBytes", "maxRestBodyBytes", "maxOutboundBytesPerConnection", "maxPendingInboundFrames", "maxPendingInboundBytes", "invokeTimeoutMs", "maxInvocationsPerConnection"] as const;
+  for (const name of names) {
     if (options[name] !== undefined) limits[name] = options[name];
   }
   return limits;

@@ -157,6 +157,19 @@ describe("npm start --events", () => {
     await once(socket, "close");
   });
 
+  it("answers the official client's invokeEvent through the app's events trigger: echo comes back typed", async () => {
+    const functionsBase = stack.stdout().match(/Function base URL: +(\S+)/)![1];
+    const { WebPubSubClient } = await import("@azure/web-pubsub-client");
+    const client = new WebPubSubClient({ getClientAccessUrl: async () => ((await (await fetch(`${functionsBase}/negotiate?userId=ivan`)).json()) as { url: string }).url }, { autoReconnect: false });
+    await client.start();
+    try {
+      expect(await client.invokeEvent("echo", "hi", "text")).toMatchObject({ dataType: "text", data: "hi" });
+      expect(await client.invokeEvent("echo", { n: 1 }, "json")).toMatchObject({ dataType: "json", data: { n: 1 } });
+    } finally {
+      client.stop();
+    }
+  });
+
   it("bills the metering guide's relay example: a 4,000-byte event to three clients bills 8; a 4,096-byte one bills 11 (the envelope crosses 4 KB)", async () => {
     const functionsBase = stack.stdout().match(/Function base URL: +(\S+)/)![1];
     const serviceUrl = stack.stdout().match(/Service: +(\S+)/)![1];

@@ -28,4 +28,7 @@ export type ClientMessage =
   | { kind: "sendToGroup"; group: string; ackId?: number; noEcho: boolean; payload: ClientPayload }
   | { kind: "event"; event: string; ackId?: number; payload: ClientPayload }
   | { kind: "sequenceAck"; sequenceId: number }
-  | { kind: "ping" };
+  | { kind: "ping" }
+  /** A request the event handler answers; `payload` is absent when the client sent no content. */
+  | { kind: "invoke"; invocationId: string; event: string; payload?: ClientPayload }
+  | { kind: "cancelInvocation"; invocationId: string };

@@ -26,23 +26,34 @@ function readGroup(frame: JsonObject, ackId: number | undefined): string {
   return group;
 }
 
-function readPayload(frame: JsonObject, ackId: number | undefined): ClientPayload {
+/** The longest invocation id accepted (the official client numbers them "1", "2", …). */
+export const MAX_INVOCATION_ID_LENGTH = 128;
+
+function readInvocationId(frame: JsonObject): string {
+  const id = frame.invocationId;
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_INVOCATION_ID_LENGTH) {
+    throw new ProtocolError(`invocationId must be a string of 1-${MAX_INVOCATION_ID_LENGTH} characters`);
+  }
+  return id;
+}
+
+function readPayload(frame: JsonObject, ackId: number | undefined, invocationId?: string): ClientPayload {
   const dataType = frame.dataType as DataType | undefined;
   const data = frame.data;
   switch (dataType) {
     case "json":
-      if (data === undefined) throw new ProtocolError("data is required", ackId);
+      if (data === undefined) throw new ProtocolError("data is required", ackId, invocationId);
       return { dataType, data: Buffer.from(JSON.stringify(data), "utf8") };
     case "text":
-      if (typeof data !== "string") throw new ProtocolError("data must be a string for dataType text", ackId);
+      if (typeof data !== "string") throw new ProtocolError("data must be a string for dataType text", ackId, invocationId);
       return { dataType, data: Buffer.from(data, "utf8") };
     case "binary":
       if (typeof data !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(data) || data.length % 4 !== 0) {
-        throw new ProtocolError("data must be standard base64 for dataType binary", ackId);
+        throw new ProtocolError("data must be standard base64 for dataType binary", ackId, invocationId);
       }
       return { dataType, data: Buffer.from(data, "base64") };
     default:
-      throw new ProtocolError("dataType must be json, text or binary", ackId);
+      throw new ProtocolError("dataType must be json, text or binary", ackId, invocationId);
   }
 }
 
@@ -89,6 +100,16 @@ export function parseClientMessage(text: string): ClientMessage | null {
     }
     case "ping":
       return { kind: "ping" };
+    case "invoke": {
+      const invocationId = readInvocationId(frame);
+      if (frame.target !== undefined && frame.target !== "event") throw new ProtocolError('target must be "event"', undefined, invocationId);
+      if (typeof frame.event !== "string" || frame.event.length === 0) throw new ProtocolError("event must be a non-empty string", undefined, invocationId);
+      // The client leaves dataType and data out together when its content is null.
+      if (frame.dataType === undefined && frame.data === undefined) return { kind: "invoke", invocationId, event: frame.event };
+      return { kind: "invoke", invocationId, event: frame.event, payload: readPayload(frame, undefined, invocationId) };
+    }
+    case "cancelInvocation":
+      return { kind: "cancelInvocation", invocationId: readInvocationId(frame) };
     default:
       return null;
   }

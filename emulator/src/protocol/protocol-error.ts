@@ -1,12 +1,14 @@
 /**
  * A malformed client frame. `ackId` is set when the frame named one, so the service can answer
- * with a `BadRequest` ack instead of closing the connection (close code 1007 otherwise).
+ * with a `BadRequest` ack instead of closing the connection (close code 1007 otherwise);
+ * `invocationId` likewise for a malformed `invoke`, answered with a failed `invokeResponse`.
  */
 export class ProtocolError extends Error {
   override readonly name = "ProtocolError";
   constructor(
     message: string,
     readonly ackId?: number,
+    readonly invocationId?: string,
   ) {
     super(message);
   }

@@ -7,7 +7,9 @@ export type ServerMessage =
   | { kind: "ack"; ackId: number; error?: { name: AckErrorName; message: string } }
   | { kind: "pong" }
   | { kind: "connected"; userId: string | null; connectionId: string; reconnectionToken?: string }
-  | { kind: "disconnected"; message: string };
+  | { kind: "disconnected"; message: string }
+  /** Never sequenced or replayed: the client rejects its pending invocations when a socket drops. */
+  | { kind: "invokeResponse"; invocationId: string; result: { dataType: OutboundData["dataType"]; data: Uint8Array } | undefined; error?: { name: string; message: string } };
 
 export function serializeServerMessage(message: ServerMessage): string {
   switch (message.kind) {
@@ -29,6 +31,13 @@ export function serializeServerMessage(message: ServerMessage): string {
       });
     case "disconnected":
       return JSON.stringify({ type: "system", event: "disconnected", message: message.message });
+    case "invokeResponse": {
+      const head = `{"type":"invokeResponse","invocationId":${JSON.stringify(message.invocationId)}`;
+      if (message.error) return `${head},"success":false,"error":${JSON.stringify({ name: message.error.name, message: message.error.message })}}`;
+      if (!message.result) return `${head},"success":true}`;
+      // text data is always a string: the official client throws on anything else for text.
+      return `${head},"success":true,"dataType":"${message.result.dataType}","data":${encodeData({ from: "server", ...message.result })}}`;
+    }
     default: {
       const _never: never = message;
       return _never;

@@ -5,7 +5,7 @@ import { buildCloudEventHeaders, contentTypeForDataType, dataTypeForContentType 
 import { parseConnectResponse } from "./connect-response";
 import { expandUrlTemplate, findHandler, type UpstreamEventKey } from "./event-handler-match";
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamDispatcherOptions } from "./upstream-dispatcher-options";
-import type { ConnectEventRequest, ConnectOutcome, UpstreamConnection, UpstreamDispatcher, UserEventOutcome } from "./upstream-dispatcher";
+import type { ConnectEventRequest, ConnectOutcome, InvokeOptions, InvokeOutcome, UpstreamConnection, UpstreamDispatcher, UserEventOutcome } from "./upstream-dispatcher";
 import { UpstreamHttpClient, type UpstreamHttpResponse } from "./upstream-http-client";
 import { handlersForHub } from "./upstream-settings";
 
@@ -122,6 +122,53 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     }
   }
 
+  async invoke(
+    connection: UpstreamConnection,
+    eventName: string,
+    payload: { dataType: DataType; data: Uint8Array } | undefined,
+    options: InvokeOptions,
+  ): Promise<InvokeOutcome> {
+    const event: UpstreamEventKey = { kind: "user", name: eventName };
+    const handler = findHandler(handlersForHub(this.#options.settings, connection.hub), event);
+    if (!handler) return { kind: "error", name: "NotFound", message: `No event handler is configured for event '${eventName}'.` };
+    if (this.#closed) return { kind: "error", name: "InternalServerError", message: "The service is shutting down." };
+    const data = payload?.data ?? new Uint8Array(0);
+    if (data.byteLength > this.#options.maxEventBytes) {
+      return { kind: "error", name: "BadRequest", message: `The invoke payload of ${data.byteLength} bytes exceeds the ${this.#options.maxEventBytes}-byte upstream limit.` };
+    }
+    const handshake = await this.#handshake.validate(expandUrlTemplate(handler.urlTemplate, connection.hub, "validate"));
+    if (options.signal.aborted) return { kind: "cancelled" };
+    if (!handshake.allowed) return { kind: "error", name: "InternalServerError", message: "The event handler refused the service's origin (abuse protection)." };
+    this.#options.meter.outboundMessage(connection.hub, "upstream", data.byteLength);
+    const started = performance.now();
+    // No payload still sends a Content-Type: @azure/web-pubsub-express drops a user event without one.
+    const contentType = payload ? contentTypeForDataType(payload.dataType) : "application/octet-stream";
+    const headers = this.#headers(connection, event, contentType);
+    const result = await this.#client.send({
+      method: "POST",
+      url: expandUrlTemplate(handler.urlTemplate, connection.hub, eventName),
+      headers,
+      body: data,
+      timeoutMs: options.timeoutMs,
+      maxResponseBytes: this.#options.maxResponseBytes,
+      signal: options.signal,
+    });
+    this.#options.meter.upstreamLatency("user", (performance.now() - started) / 1000);
+    if (!result.ok) {
+      switch (result.failure.kind) {
+        case "aborted":
+          return { kind: "cancelled" };
+        case "timeout":
+          return { kind: "error", name: "Timeout", message: `The event handler did not respond within ${options.timeoutMs} ms.` };
+        case "response-too-large":
+          return { kind: "error", name: "InternalServerError", message: `The ${result.failure.message}.` };
+        default:
+          return { kind: "error", name: "InternalServerError", message: "Dispatching the event failed." };
+      }
+    }
+    return invokeOutcomeOf(result.response);
+  }
+
   async close(): Promise<void> {
     // Fire-and-forget events already under way (the `disconnected` of every session a shutting-down
     // service ends) get a short grace period before their requests are cut.
@@ -168,6 +215,23 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     } finally {
       this.#options.meter.upstreamLatency(event.kind === "system" ? event.name : "user", (performance.now() - started) / 1000);
     }
+  }
+
+  #headers(connection: UpstreamConnection, event: UpstreamEventKey, contentType: string): Record<string, string> {
+    const o = this.#options;
+    return buildCloudEventHeaders({
+      event,
+      hub: connection.hub,
+      connectionId: connection.connectionId,
+      userId: connection.userId,
+      subprotocol: connection.subprotocol,
+      connectionState: connection.connectionState,
+      id: o.newEventId(),
+      time: o.now(),
+      origin: o.origin(),
+      accessKeys: o.accessKeys,
+      contentType,
+    });
   }
 
   async #postWithRetries(url: string, connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string): Promise<Delivery> {
@@ -224,4 +288,30 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
 
 function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
+}
+
+const INVOKE_ERROR_NAMES: Readonly<Record<number, string>> = { 400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 408: "Timeout", 504: "Timeout" };
+
+/** The handler's HTTP answer to an invoke, as the `invokeResponse` reports it. */
+export function invokeOutcomeOf(response: UpstreamHttpResponse): InvokeOutcome {
+  const { status, body, headers } = response;
+  if (status < 200 || status > 299) {
+    const detail = body.toString("utf8").slice(0, 1024).trim();
+    return { kind: "error", name: INVOKE_ERROR_NAMES[status] ?? "InternalServerError", message: detail || `The event handler returned ${status}.` };
+  }
+  const connectionState = headerValue(headers["ce-connectionstate"]);
+  const state = connectionState === undefined ? {} : { connectionState };
+  if (body.byteLength === 0 || status === 204) return { kind: "success", ...state };
+  const mediaType = (headerValue(headers["content-type"]) ?? "").split(";")[0]!.trim().toLowerCase();
+  if (mediaType === "application/json") {
+    try {
+      JSON.parse(body.toString("utf8"));
+    } catch {
+      return { kind: "error", name: "InternalServerError", message: "The event handler returned invalid JSON." };
+    }
+    return { kind: "success", response: { dataType: "json", data: new Uint8Array(body) }, ...state };
+  }
+  if (mediaType === "text/plain" || mediaType === "") return { kind: "success", response: { dataType: "text", data: new Uint8Array(body) }, ...state };
+  if (mediaType === "application/octet-stream") return { kind: "success", response: { dataType: "binary", data: new Uint8Array(body) }, ...state };
+  return { kind: "error", name: "InternalServerError", message: `The event handler returned the unsupported content type ${mediaType}.` };
 }

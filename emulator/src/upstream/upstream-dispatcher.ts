@@ -34,12 +34,31 @@ export type UserEventOutcome =
   /** Non-2xx after retries, a transport error, or a response over the size limit. */
   | { kind: "failed"; message: string };
 
+/** What an `invoke` came to, as the client's `invokeResponse` will say (nothing after a cancel). */
+export type InvokeOutcome =
+  | { kind: "success"; response?: { dataType: DataType; data: Uint8Array }; connectionState?: string }
+  | { kind: "error"; name: string; message: string }
+  | { kind: "cancelled" };
+
+export interface InvokeOptions {
+  /** Aborted by `cancelInvocation` or the socket closing: the upstream request is cut. */
+  signal: AbortSignal;
+  /** The handler must answer within this; past it the invocation fails with `Timeout`. */
+  timeoutMs: number;
+}
+
 /** How the service core tells the application about its clients. */
 export interface UpstreamDispatcher {
   connect(connection: UpstreamConnection, request: ConnectEventRequest): Promise<ConnectOutcome>;
   /** Fire-and-forget. */
   connected(connection: UpstreamConnection): void;
   userEvent(connection: UpstreamConnection, eventName: string, dataType: DataType, data: Uint8Array): Promise<UserEventOutcome>;
+  /**
+   * A client's `invoke`, sent as an ordinary blocking user event (the official server SDKs know no
+   * other event type), once and never retried; the response becomes the `invokeResponse`.
+   * `payload` is undefined for an invoke without content.
+   */
+  invoke(connection: UpstreamConnection, eventName: string, payload: { dataType: DataType; data: Uint8Array } | undefined, options: InvokeOptions): Promise<InvokeOutcome>;
   /** Fire-and-forget; called only when the session is finally gone. */
   disconnected(connection: UpstreamConnection, reason: string): void;
   close(): Promise<void>;
@@ -50,6 +69,7 @@ export const noUpstream: UpstreamDispatcher = {
   connect: async () => ({ kind: "accept" }),
   connected: () => {},
   userEvent: async () => ({ kind: "unhandled" }),
+  invoke: async (_connection, eventName) => ({ kind: "error", name: "NotFound", message: `No event handler is configured for event '${eventName}'.` }),
   disconnected: () => {},
   close: async () => {},
 };

@@ -12,7 +12,8 @@ export type UpstreamTransportFailure =
   | { kind: "network"; message: string }
   | { kind: "timeout"; message: string }
   | { kind: "response-too-large"; message: string }
-  | { kind: "invalid-request"; message: string };
+  | { kind: "invalid-request"; message: string }
+  | { kind: "aborted"; message: string };
 
 export type UpstreamHttpResult = { ok: true; response: UpstreamHttpResponse } | { ok: false; failure: UpstreamTransportFailure };
 
@@ -22,6 +23,8 @@ export interface UpstreamHttpRequest {
   headers: Record<string, string>;
   body?: Uint8Array;
   timeoutMs: number;
+  /** Aborts the exchange (the caller no longer wants the answer); the request is destroyed. @default none */
+  signal?: AbortSignal;
   /** A response body longer than this is abandoned and reported as `response-too-large`. */
   maxResponseBytes: number;
 }
@@ -74,6 +77,16 @@ export class UpstreamHttpClient {
         return;
       }
       this.#pending.add(req);
+      const abort = (): void => {
+        finish({ ok: false, failure: { kind: "aborted", message: "the request was cancelled" } });
+        req.destroy();
+      };
+      if (request.signal?.aborted) {
+        queueMicrotask(abort);
+      } else {
+        request.signal?.addEventListener("abort", abort, { once: true });
+        req.once("close", () => request.signal?.removeEventListener("abort", abort));
+      }
       const timer = setTimeout(() => {
         finish({ ok: false, failure: { kind: "timeout", message: `no response from ${url.origin} within ${request.timeoutMs} ms` } });
         req.destroy();

@@ -7,7 +7,8 @@ import type { ResolvedServiceOptions } from "../options";
 import type { ClientMessage } from "../protocol/client-message";
 import { parseClientMessage } from "../protocol/parse-client-message";
 import { ProtocolError } from "../protocol/protocol-error";
-import type { AckErrorName } from "../protocol/server-message";
+import { serializeServerMessage, type AckErrorName } from "../protocol/server-message";
+import type { InvokeOutcome } from "../upstream/upstream-dispatcher";
 import { CloseCode } from "./close-codes";
 
 function toBuffer(data: RawData): Buffer {
@@ -43,6 +44,12 @@ export class ClientFrameHandler {
   private waitingBytes = 0;
   private running = false;
   private closed = false;
+  /**
+   * Invocations of this socket waiting for the event handler, by id. Each is aborted by its
+   * `cancelInvocation` or when the socket closes (even a reliable drop that recovers: the client
+   * has already failed them), and then answers nothing. Bounded by `maxInvocationsPerConnection`.
+   */
+  private readonly invocations = new Map<string, AbortController>();
 
   constructor(
     private readonly node: ServiceNode,
@@ -81,6 +88,8 @@ export class ClientFrameHandler {
     this.closed = true;
     this.waiting.length = 0;
     this.waitingBytes = 0;
+    for (const invocation of this.invocations.values()) invocation.abort();
+    this.invocations.clear();
   }
 
   private async drain(): Promise<void> {
@@ -129,6 +138,7 @@ export class ClientFrameHandler {
     if ("error" in parsed) {
       const { error } = parsed;
       if (error.ackId !== undefined) this.ack(error.ackId, { ok: false, name: "BadRequest", message: error.message });
+      else if (error.invocationId !== undefined) this.invokeResponse(error.invocationId, { kind: "error", name: "BadRequest", message: error.message });
       else this.transport.close(CloseCode.invalidPayload, error.message);
       return;
     }
@@ -138,7 +148,8 @@ export class ClientFrameHandler {
 
   /** The frames answered on arrival, outside the queue; true when `message` was one of them. */
   private applyAtOnce(message: ClientMessage): boolean {
-    if (this.session.ended || this.session.transport !== this.transport) return message.kind === "ping" || message.kind === "sequenceAck";
+    const atOnce = message.kind === "ping" || message.kind === "sequenceAck" || message.kind === "invoke" || message.kind === "cancelInvocation";
+    if (this.session.ended || this.session.transport !== this.transport) return atOnce;
     switch (message.kind) {
       case "ping":
         this.session.sendControl({ kind: "pong" });
@@ -146,15 +157,81 @@ export class ClientFrameHandler {
       case "sequenceAck":
         this.session.outbox?.ack(message.sequenceId);
         return true;
+      case "invoke":
+        this.startInvocation(message);
+        return true;
+      case "cancelInvocation":
+        // Unknown, finished or another socket's ids are accepted silently, as the client sends them.
+        this.invocations.get(message.invocationId)?.abort();
+        this.invocations.delete(message.invocationId);
+        return true;
       default:
         return false;
     }
+  }
+
+  /** Runs one invocation beside the frame queue: invocations are concurrent and never retried. */
+  private startInvocation(message: Extract<ClientMessage, { kind: "invoke" }>): void {
+    const { invocationId } = message;
+    if (this.invocations.has(invocationId)) {
+      // The official client cannot do this (it refuses a registered id); the first call keeps its answer.
+      this.options.logger.warn(`invoke ${JSON.stringify(invocationId.slice(0, 64))} on ${this.session.connectionId} is already in flight; the repeat is ignored`);
+      return;
+    }
+    const { hub } = this.session;
+    this.options.meter.inboundMessage(hub, "client", message.payload?.data.byteLength ?? 0);
+    const refusal = this.options.meter.admitMessage(hub);
+    if (refusal) {
+      this.invokeResponse(invocationId, { kind: "error", name: "Forbidden", message: refusal.message });
+      return;
+    }
+    if (this.invocations.size >= this.options.maxInvocationsPerConnection) {
+      this.invokeResponse(invocationId, {
+        kind: "error",
+        name: "TooManyInvocations",
+        message: `The connection already has ${this.options.maxInvocationsPerConnection} invocations waiting for the event handler, the most one connection may have.`,
+      });
+      return;
+    }
+    const controller = new AbortController();
+    this.invocations.set(invocationId, controller);
+    const payload = message.payload ? { dataType: message.payload.dataType, data: message.payload.data } : undefined;
+    this.options.upstream
+      .invoke(this.session.upstreamConnection, message.event, payload, { signal: controller.signal, timeoutMs: this.options.invokeTimeoutMs })
+      .then(
+        (outcome) => {
+          if (this.invocations.get(invocationId) !== controller || controller.signal.aborted) return; // cancelled: nothing is sent
+          this.invocations.delete(invocationId);
+          if (outcome.kind === "cancelled") return;
+          if (outcome.kind === "success" && outcome.connectionState !== undefined) this.session.connectionState = outcome.connectionState;
+          this.invokeResponse(invocationId, outcome);
+        },
+        (error: unknown) => {
+          if (this.invocations.get(invocationId) === controller) this.invocations.delete(invocationId);
+          this.options.logger.error(`invoke failed on ${this.session.connectionId}: ${(error as Error).message}`);
+          if (!controller.signal.aborted) this.invokeResponse(invocationId, { kind: "error", name: "InternalServerError", message: "The invocation failed." });
+        },
+      );
+  }
+
+  /** One `invokeResponse`, billed like any outbound message; never sequenced, never replayed. */
+  private invokeResponse(invocationId: string, outcome: Exclude<InvokeOutcome, { kind: "cancelled" }>): void {
+    if (this.session.ended || this.session.transport !== this.transport) return;
+    const frame = serializeServerMessage(
+      outcome.kind === "success"
+        ? { kind: "invokeResponse", invocationId, result: outcome.response }
+        : { kind: "invokeResponse", invocationId, result: undefined, error: { name: outcome.name, message: outcome.message } },
+    );
+    this.options.meter.outboundMessage(this.session.hub, "client", outcome.kind === "success" ? (outcome.response?.data.byteLength ?? 0) : 0);
+    this.transport.send(frame, false);
   }
 
   private async dispatch(message: ClientMessage): Promise<void> {
     switch (message.kind) {
       case "ping":
       case "sequenceAck":
+      case "invoke":
+      case "cancelInvocation":
         this.applyAtOnce(message);
         return;
       case "joinGroup":

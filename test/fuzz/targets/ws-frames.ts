@@ -10,7 +10,7 @@ interface Frame {
   binary: boolean;
 }
 
-const messageTypes = ["joinGroup", "leaveGroup", "sendToGroup", "event", "sequenceAck", "ping"] as const;
+const messageTypes = ["joinGroup", "leaveGroup", "sendToGroup", "event", "sequenceAck", "ping", "invoke", "cancelInvocation"] as const;
 
 /** A JSON protocol message with every field possibly of the wrong type or hostile. */
 const jsonMessage: fc.Arbitrary<Record<string, unknown>> = fc.record(
@@ -23,6 +23,8 @@ const jsonMessage: fc.Arbitrary<Record<string, unknown>> = fc.record(
     dataType: fc.constantFrom("json", "text", "binary", "protobuf", "", 1, null),
     data: fc.oneof(anyJson, fc.base64String({ maxLength: 40 }), fc.constant("not base64 !")),
     noEcho: anyJson,
+    invocationId: fc.oneof({ weight: 3, arbitrary: fc.constantFrom("1", "2", "1") }, { weight: 1, arbitrary: hostileText }, { weight: 1, arbitrary: anyJson }),
+    target: fc.constantFrom("event", "group", 1, undefined),
   },
   { requiredKeys: ["type"] },
 );
