@@ -69,6 +69,10 @@ async function handleEvent(event: CloudEvent, deps: TriggerDeps, service: Realti
     case "disconnected":
       context.log(`events: ${connectionId} (user ${JSON.stringify(userId)}) left ${hub}: ${event.reason || "no reason"}`);
       return { status: 200 };
+    case "joined":
+    case "left":
+      context.log(`events: ${connectionId} (user ${JSON.stringify(userId)}) ${event.kind} group ${JSON.stringify(event.group)} of ${hub}`);
+      return { status: 200 };
     case "user":
       return handleUserEvent(event, deps, service, context);
     default: {

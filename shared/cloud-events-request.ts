@@ -33,6 +33,8 @@ export type CloudEvent =
   | { kind: "connect"; context: CloudEventContext; body: ConnectEventBody }
   | { kind: "connected"; context: CloudEventContext }
   | { kind: "disconnected"; context: CloudEventContext; reason: string }
+  /** Group presence (`azure.webpubsub.gp.joined` / `.left`): the connection joined or left `group`. */
+  | { kind: "joined" | "left"; context: CloudEventContext; group: string }
   | { kind: "user"; context: CloudEventContext; dataType: UserEventDataType; data: Buffer };
 
 /**
@@ -68,6 +70,12 @@ export function parseCloudEvent(context: CloudEventContext & { type: string }, c
     case "azure.webpubsub.sys.disconnected": {
       const parsed = parseJsonObject(body, "disconnected");
       return { kind: "disconnected", context: rest, reason: typeof parsed.reason === "string" ? parsed.reason : "" };
+    }
+    case "azure.webpubsub.gp.joined":
+    case "azure.webpubsub.gp.left": {
+      const parsed = parseJsonObject(body, type.slice("azure.webpubsub.gp.".length));
+      if (typeof parsed.group !== "string" || parsed.group.length === 0) throw new AppError("InvalidCloudEvent", `A ${type} event needs a "group" string in its body.`);
+      return { kind: type === "azure.webpubsub.gp.joined" ? "joined" : "left", context: rest, group: parsed.group };
     }
     default:
       if (type.startsWith("azure.webpubsub.user.")) return { kind: "user", context: rest, dataType: userDataType(contentType), data: body };

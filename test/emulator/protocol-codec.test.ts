@@ -30,7 +30,10 @@ describe("parseClientMessage", () => {
     { name: "sequenceAck as a number (SDK)", wire: '{"type":"sequenceAck","sequenceId":3}', message: { kind: "sequenceAck", sequenceId: 3 } },
     { name: "sequenceAck as a string (docs)", wire: '{"type":"sequenceAck","sequenceId":"4"}', message: { kind: "sequenceAck", sequenceId: 4 } },
     { name: "ping", wire: '{"type":"ping"}', message: { kind: "ping" } },
-    { name: "unknown type is ignored", wire: '{"type":"invoke","invocationId":"1"}', message: null },
+    { name: "unknown type is ignored", wire: '{"type":"streamData","streamId":"s"}', message: null },
+    { name: "invoke", wire: '{"type":"invoke","invocationId":"1","target":"event","event":"echo","dataType":"text","data":"hi"}', message: { kind: "invoke", invocationId: "1", event: "echo", payload: { dataType: "text", data: Buffer.from("hi") } } },
+    { name: "invoke without content", wire: '{"type":"invoke","invocationId":"2","event":"echo"}', message: { kind: "invoke", invocationId: "2", event: "echo" } },
+    { name: "cancelInvocation", wire: '{"type":"cancelInvocation","invocationId":"1"}', message: { kind: "cancelInvocation", invocationId: "1" } },
   ])("$name", ({ wire, message }) => {
     expect(parseClientMessage(wire)).toEqual(message);
   });

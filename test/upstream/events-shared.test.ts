@@ -58,7 +58,10 @@ describe("CloudEvents request parsing", () => {
       body: { claims: { sub: ["u"] }, query: { a: ["1"] }, headers: {}, subprotocols: [] },
     });
     expect(parseCloudEvent(context, "text/plain; charset=utf-8", Buffer.from("hi"))).toMatchObject({ kind: "user", dataType: "text" });
-    expect(parseCloudEvent({ ...context, type: "azure.webpubsub.gp.joined" }, "application/json", Buffer.from("{}"))).toBeUndefined();
+    expect(parseCloudEvent({ ...context, type: "azure.webpubsub.gp.joined" }, "application/json", Buffer.from('{"group":"lobby"}'))).toMatchObject({ kind: "joined", group: "lobby" });
+    expect(parseCloudEvent({ ...context, type: "azure.webpubsub.gp.left" }, "application/json", Buffer.from('{"group":"lobby"}'))).toMatchObject({ kind: "left", group: "lobby" });
+    expect(appError(() => parseCloudEvent({ ...context, type: "azure.webpubsub.gp.joined" }, "application/json", Buffer.from("{}")))).toMatchObject({ code: "InvalidCloudEvent" });
+    expect(parseCloudEvent({ ...context, type: "azure.webpubsub.sys.somethingNew" }, "application/json", Buffer.from("{}"))).toBeUndefined();
     expect(appError(() => parseCloudEvent(context, "image/png", Buffer.from("x")))).toMatchObject({ code: "InvalidCloudEvent", status: 400 });
     expect(appError(() => parseCloudEvent({ ...context, type: "azure.webpubsub.sys.connect" }, "application/json", Buffer.from("[")))).toMatchObject({ code: "InvalidCloudEvent" });
   });

@@ -24,7 +24,7 @@ describe("init-settings", () => {
     const printed: string[] = [];
     await runInitSettings([file], (line) => printed.push(line));
     expect(JSON.parse(await readFile(file, "utf8"))).toEqual({
-      WebPubSub: { Hubs: { "*": { EventHandlers: [{ UrlTemplate: "http://localhost:7071/api/events/{hub}", SystemEvents: ["connect", "connected", "disconnected"], EventPattern: "*" }] } } },
+      WebPubSub: { Hubs: { "*": { EventHandlers: [{ UrlTemplate: "http://localhost:7071/api/events/{hub}", SystemEvents: ["connect", "connected", "disconnected", "joined", "left"], EventPattern: "*" }] } } },
     });
     expect(printed).toEqual([
       `wrote ${file}: every event of hub * goes to http://localhost:7071/api/events/{hub}`,
@@ -33,7 +33,7 @@ describe("init-settings", () => {
     await expect(runInitSettings([file], () => {})).rejects.toThrow(`${file} already exists; pass --force to overwrite it.`);
     await runInitSettings([file, "--force", "--hub", "chat", "--functions-url", "http://127.0.0.1:9000/"], () => {});
     expect((await loadSettingsFile(file)).hubs).toEqual({
-      chat: [{ urlTemplate: "http://127.0.0.1:9000/api/events/{hub}", systemEvents: ["connect", "connected", "disconnected"], eventPattern: "*" }],
+      chat: [{ urlTemplate: "http://127.0.0.1:9000/api/events/{hub}", systemEvents: ["connect", "connected", "disconnected", "joined", "left"], eventPattern: "*" }],
     });
   });
 });

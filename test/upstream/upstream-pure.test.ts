@@ -158,7 +158,7 @@ describe("settings", () => {
     { name: "missing url", doc: { WebPubSub: { Hubs: { h: { EventHandlers: [{}] } } } }, message: "settings: WebPubSub.Hubs.h.EventHandlers[0].UrlTemplate must be a string." },
     { name: "relative url", doc: { WebPubSub: { Hubs: { h: { EventHandlers: [{ UrlTemplate: "/x" }] } } } }, message: 'settings: WebPubSub.Hubs.h.EventHandlers[0]: UrlTemplate "/x" is not an absolute URL.' },
     { name: "ftp url", doc: { WebPubSub: { Hubs: { h: { EventHandlers: [{ UrlTemplate: "ftp://x/" }] } } } }, message: 'settings: WebPubSub.Hubs.h.EventHandlers[0]: UrlTemplate must use http or https, got "ftp:".' },
-    { name: "unknown system event", doc: { WebPubSub: { Hubs: { h: { EventHandlers: [{ UrlTemplate: "http://x/", SystemEvents: ["joined"] }] } } } }, message: 'settings: WebPubSub.Hubs.h.EventHandlers[0]: unknown system event "joined" (expected connect, connected, disconnected).' },
+    { name: "unknown system event", doc: { WebPubSub: { Hubs: { h: { EventHandlers: [{ UrlTemplate: "http://x/", SystemEvents: ["typing"] }] } } } }, message: 'settings: WebPubSub.Hubs.h.EventHandlers[0]: unknown system event "typing" (expected connect, connected, disconnected, joined, left).' },
   ])("refuses $name with a clear message", ({ doc, message }) => {
     expect(() => parseUpstreamSettings(doc)).toThrow(new UpstreamSettingsError(message));
   });
@@ -193,7 +193,7 @@ describe("settings", () => {
 
   it("parses --event-handler hub=url and merges after the file's handlers", () => {
     const option = parseEventHandlerOption("chat=http://localhost:7071/api/events/{hub}");
-    expect(option).toEqual({ hub: "chat", handler: { urlTemplate: "http://localhost:7071/api/events/{hub}", systemEvents: ["connect", "connected", "disconnected"], eventPattern: "*" } });
+    expect(option).toEqual({ hub: "chat", handler: { urlTemplate: "http://localhost:7071/api/events/{hub}", systemEvents: ["connect", "connected", "disconnected", "joined", "left"], eventPattern: "*" } });
     expect(() => parseEventHandlerOption("http://x")).toThrow('--event-handler expects <hub>=<urlTemplate>, got "http://x".');
     const merged = mergeUpstreamSettings(parseUpstreamSettings(document), settingsFromHandlers([option]));
     expect(merged.hubs.chat!.map((h) => h.urlTemplate)).toEqual(["http://a/{hub}/{event}", "http://b/{event}", "http://localhost:7071/api/events/{hub}"]);
@@ -202,7 +202,7 @@ describe("settings", () => {
   it("the starter document parses back to one catch-all handler at the function app", () => {
     const settings = parseUpstreamSettings(starterSettingsDocument("http://localhost:7071/"));
     expect(settings.hubs).toEqual({
-      "*": [{ urlTemplate: "http://localhost:7071/api/events/{hub}", systemEvents: ["connect", "connected", "disconnected"], eventPattern: "*" }],
+      "*": [{ urlTemplate: "http://localhost:7071/api/events/{hub}", systemEvents: ["connect", "connected", "disconnected", "joined", "left"], eventPattern: "*" }],
     });
   });
 });

@@ -7,6 +7,8 @@ export interface MembershipListener {
   hubActivated(hub: string): void;
   /** This node no longer holds a connection of `hub`. */
   hubDeactivated(hub: string): void;
+  /** A connection joined or left a group, however (its own frame, REST, connect, its end): group presence. */
+  membershipChanged(session: ClientSession, group: string, joined: boolean): void;
 }
 
 /** This node's connections of one hub, indexed by id, group and user. */
@@ -50,12 +52,14 @@ export class HubConnections {
       this.listener.groupActivated(this.hub, group);
     }
     members.add(session);
+    this.listener.membershipChanged(session, group, true);
   }
 
   leave(session: ClientSession, group: string): void {
     if (!session.groups.delete(group)) return;
     const members = this.groups.get(group);
     members?.delete(session);
+    this.listener.membershipChanged(session, group, false);
     if (members?.size === 0) {
       this.groups.delete(group);
       this.listener.groupDeactivated(this.hub, group);

@@ -29,6 +29,10 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
       groupDeactivated: (hub, group) => this.backplane.groupDeactivated(hub, group),
       hubActivated: (hub) => this.backplane.hubActivated(hub),
       hubDeactivated: (hub) => this.backplane.hubDeactivated(hub),
+      // Web PubSub's group presence events; other faces (SignalR) have none.
+      membershipChanged: (session, group, joined) => {
+        if (!session.adapter) options.upstream.groupChanged(session.upstreamConnection, group, joined);
+      },
     }, options.clock);
     this.lifecycle = new SessionLifecycle(options, this.registry);
   }

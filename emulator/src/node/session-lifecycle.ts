@@ -39,15 +39,17 @@ export class SessionLifecycle {
   open(session: ClientSession, transport: SessionTransport, initialGroups: readonly string[]): void {
     const hub = this.registry.getOrCreate(session.hub);
     hub.add(session);
-    for (const group of initialGroups) hub.join(session, group);
     session.transport = transport;
     this.options.meter.connectionOpened(session.hub);
     if (session.adapter) {
+      for (const group of initialGroups) hub.join(session, group);
       session.adapter.opened();
       return;
     }
     this.sendConnected(session);
     this.options.upstream.connected(session.upstreamConnection);
+    // After `connected`, so the handler hears of the token's and connect's groups in that order.
+    for (const group of initialGroups) hub.join(session, group);
   }
 
   /** Finds a session this node can recover; undefined when it is unknown or already gone. */

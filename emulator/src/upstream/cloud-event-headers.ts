@@ -26,7 +26,8 @@ export interface CloudEventHeaderInput {
 export function cloudEventType(event: CloudEventHeaderInput["event"]): string {
   switch (event.kind) {
     case "system":
-      return `azure.webpubsub.sys.${event.name}`;
+      // Group presence has its own family: azure.webpubsub.gp.joined / .left.
+      return event.name === "joined" || event.name === "left" ? `azure.webpubsub.gp.${event.name}` : `azure.webpubsub.sys.${event.name}`;
     case "user":
       return `azure.webpubsub.user.${event.name}`;
     default: {

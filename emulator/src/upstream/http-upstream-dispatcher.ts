@@ -30,11 +30,12 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
   readonly #timers = new Set<{ timer: NodeJS.Timeout; wake: () => void }>();
   readonly #background = new Set<Promise<void>>();
   /**
-   * `connected` events still being delivered (retries included), by hub and connection: the
-   * connection's `disconnected` waits for its `connected`, so a handler never sees them reversed.
-   * An entry lives only while its delivery runs, so the map holds at most the open deliveries.
+   * The last system event of each connection still being delivered (retries included), by hub and
+   * connection: each next one waits for it, so a handler sees `connected`, then `joined` / `left`,
+   * then `disconnected`, in that order. An entry lives only while its delivery runs, so the map
+   * holds at most the open deliveries.
    */
-  readonly #connecting = new Map<string, Promise<void>>();
+  readonly #systemChains = new Map<string, Promise<void>>();
   #closed = false;
 
   constructor(options: ResolvedUpstreamOptions) {
@@ -74,17 +75,28 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
   }
 
   connected(connection: UpstreamConnection): void {
-    const key = `${connection.hub}\u0000${connection.connectionId}`;
-    const task = this.#fireAndForget(connection, { kind: "system", name: "connected" }, Buffer.from("{}"));
-    this.#connecting.set(key, task);
-    void task.finally(() => {
-      if (this.#connecting.get(key) === task) this.#connecting.delete(key);
-    });
+    this.#inOrder(connection, { kind: "system", name: "connected" }, Buffer.from("{}"));
   }
 
   disconnected(connection: UpstreamConnection, reason: string): void {
-    const before = this.#connecting.get(`${connection.hub}\u0000${connection.connectionId}`);
-    this.#fireAndForget(connection, { kind: "system", name: "disconnected" }, Buffer.from(JSON.stringify({ reason }), "utf8"), before);
+    this.#inOrder(connection, { kind: "system", name: "disconnected" }, Buffer.from(JSON.stringify({ reason }), "utf8"));
+  }
+
+  groupChanged(connection: UpstreamConnection, group: string, joined: boolean): void {
+    const event: UpstreamEventKey = { kind: "system", name: joined ? "joined" : "left" };
+    // Nothing is queued for a hub whose handlers do not want presence.
+    if (!findHandler(handlersForHub(this.#options.settings, connection.hub), event)) return;
+    this.#inOrder(connection, event, Buffer.from(JSON.stringify({ group }), "utf8"));
+  }
+
+  /** A fire-and-forget system event, sent after the connection's previous one. */
+  #inOrder(connection: UpstreamConnection, event: UpstreamEventKey, body: Buffer): void {
+    const key = `${connection.hub}\u0000${connection.connectionId}`;
+    const task = this.#fireAndForget(connection, event, body, this.#systemChains.get(key));
+    this.#systemChains.set(key, task);
+    void task.finally(() => {
+      if (this.#systemChains.get(key) === task) this.#systemChains.delete(key);
+    });
   }
 
   async userEvent(connection: UpstreamConnection, eventName: string, dataType: DataType, data: Uint8Array): Promise<UserEventOutcome> {

@@ -17,7 +17,7 @@ export function starterSettingsDocument(functionsUrl: string = DEFAULT_FUNCTIONS
           EventHandlers: [
             {
               UrlTemplate: `${base}/api/events/{hub}`,
-              SystemEvents: ["connect", "connected", "disconnected"],
+              SystemEvents: ["connect", "connected", "disconnected", "joined", "left"],
               EventPattern: "*",
             },
           ],

@@ -61,6 +61,8 @@ export interface UpstreamDispatcher {
   invoke(connection: UpstreamConnection, eventName: string, payload: { dataType: DataType; data: Uint8Array } | undefined, options: InvokeOptions): Promise<InvokeOutcome>;
   /** Fire-and-forget; called only when the session is finally gone. */
   disconnected(connection: UpstreamConnection, reason: string): void;
+  /** Fire-and-forget group presence: the connection joined or left `group` (`azure.webpubsub.gp.*`). */
+  groupChanged(connection: UpstreamConnection, group: string, joined: boolean): void;
   close(): Promise<void>;
 }
 
@@ -71,5 +73,6 @@ export const noUpstream: UpstreamDispatcher = {
   userEvent: async () => ({ kind: "unhandled" }),
   invoke: async (_connection, eventName) => ({ kind: "error", name: "NotFound", message: `No event handler is configured for event '${eventName}'.` }),
   disconnected: () => {},
+  groupChanged: () => {},
   close: async () => {},
 };

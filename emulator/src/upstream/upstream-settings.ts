@@ -1,6 +1,6 @@
 import { nameRecord } from "../name-record";
 /** The system events a handler can subscribe to. */
-export const SYSTEM_EVENTS = ["connect", "connected", "disconnected"] as const;
+export const SYSTEM_EVENTS = ["connect", "connected", "disconnected", "joined", "left"] as const;
 export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
 
 /** One event handler of a hub, as in the official emulator's `EventHandlers[]`. */
