@@ -10,14 +10,11 @@ import { WebPubSubClient, WebPubSubJsonProtocol, WebPubSubJsonReliableProtocol, 
 import { WebPubSubEventHandler } from "@azure/web-pubsub-express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
 import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
-import { createServer, type ServiceServer } from "../../emulator/src/server";
-import { WebPubSubServiceClient } from "@azure/web-pubsub";
-import { fastUpstream, KEY } from "./support/upstream-stack";
+import { startServiceWithUpstream, type ServiceWithUpstream } from "./support/upstream-stack";
 
 let app: http.Server;
-let service: ServiceServer;
+let stack: ServiceWithUpstream;
 const seen: Array<{ event: string; contentType: string | undefined; body: string }> = [];
 const aborted: string[] = [];
 let slowAttempts = 0;
@@ -66,28 +63,32 @@ beforeAll(async () => {
   app = server.listen(0, "127.0.0.1");
   await new Promise((resolve) => app.once("listening", resolve));
   const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}/eventhandler`;
-  let origin = "";
-  const upstream = createUpstreamDispatcher({
-    settings: parseUpstreamSettings({ WebPubSub: { Hubs: { inv: { EventHandlers: [{ UrlTemplate: url, EventPattern: "echo,nothing,refuse,deny,slow,boom", SystemEvents: [] }] } } } }),
-    accessKeys: [KEY],
-    origin: () => origin,
-    log: () => {},
-    ...fastUpstream,
-  });
-  service = await createServer({ port: 0, accessKey: KEY, upstream, invokeTimeoutMs: 800, maxInvocationsPerConnection: 3 });
-  origin = new URL(service.url).host;
+  stack = await startServiceWithUpstream(
+    parseUpstreamSettings({ WebPubSub: { Hubs: { inv: { EventHandlers: [{ UrlTemplate: url, EventPattern: "echo,nothing,refuse,deny,slow,boom", SystemEvents: [] }] } } } }),
+    {},
+    { invokeTimeoutMs: 800, maxInvocationsPerConnection: 3 },
+  );
 });
 
 afterAll(async () => {
-  await service?.close();
+  await stack?.close();
   app?.close();
 });
 
 async function client(protocol: WebPubSubClientProtocol = WebPubSubJsonReliableProtocol()): Promise<WebPubSubClient> {
-  const tokens = new WebPubSubServiceClient(service.connectionString, "inv", { allowInsecureConnection: true });
-  const c = new WebPubSubClient({ getClientAccessUrl: async () => (await tokens.getClientAccessToken({ userId: "caller" })).url }, { protocol, autoReconnect: false });
+  const c = new WebPubSubClient({ getClientAccessUrl: async () => (await stack.serverClient("inv").getClientAccessToken({ userId: "caller" })).url }, { protocol, autoReconnect: false });
   await c.start();
   return c;
+}
+
+/** A raw socket on a JSON subprotocol, open, collecting the frames it receives. */
+async function rawSocket(userId: string, subprotocol: string): Promise<{ socket: WebSocket; frames: Array<Record<string, unknown>> }> {
+  const { url } = await stack.serverClient("inv").getClientAccessToken({ userId });
+  const socket = new WebSocket(url, subprotocol);
+  const frames: Array<Record<string, unknown>> = [];
+  socket.on("message", (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+  await new Promise((resolve) => socket.once("open", resolve));
+  return { socket, frames };
 }
 
 describe("invokeEvent through the official client and handler", () => {
@@ -150,11 +151,7 @@ describe("invokeEvent through the official client and handler", () => {
   });
 
   it("cancelInvocation aborts the upstream request, an unknown id is accepted silently, and nothing is sent after the cancel", async () => {
-    const { url } = await new WebPubSubServiceClient(service.connectionString, "inv", { allowInsecureConnection: true }).getClientAccessToken({ userId: "raw" });
-    const socket = new WebSocket(url, "json.reliable.webpubsub.azure.v1");
-    const frames: Array<Record<string, unknown>> = [];
-    socket.on("message", (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-    await new Promise((resolve) => socket.once("open", resolve));
+    const { socket, frames } = await rawSocket("raw", "json.reliable.webpubsub.azure.v1");
     while (frames.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     const connectionId = frames[0]!.connectionId as string;
     socket.send(JSON.stringify({ type: "invoke", invocationId: "7", target: "event", event: "slow", dataType: "text", data: "x" }));
@@ -197,11 +194,7 @@ describe("invokeEvent through the official client and handler", () => {
   });
 
   it("runs invocations concurrently, bounded per connection; invokeResponse carries no sequenceId", async () => {
-    const { url } = await new WebPubSubServiceClient(service.connectionString, "inv", { allowInsecureConnection: true }).getClientAccessToken({ userId: "raw2" });
-    const socket = new WebSocket(url, "json.reliable.webpubsub.azure.v1");
-    const frames: Array<Record<string, unknown>> = [];
-    socket.on("message", (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
-    await new Promise((resolve) => socket.once("open", resolve));
+    const { socket, frames } = await rawSocket("raw2", "json.reliable.webpubsub.azure.v1");
     for (let i = 1; i <= 3; i += 1) socket.send(JSON.stringify({ type: "invoke", invocationId: `s${i}`, event: "slow", dataType: "text", data: "x" }));
     socket.send(JSON.stringify({ type: "invoke", invocationId: "over", event: "echo", dataType: "text", data: "x" }));
     const deadline = Date.now() + 5000;
@@ -220,12 +213,8 @@ describe("invokeEvent through the official client and handler", () => {
   });
 
   it("a bad dataType with a usable id is answered BadRequest; without an id the frame closes the socket with 1007", async () => {
-    const { url } = await new WebPubSubServiceClient(service.connectionString, "inv", { allowInsecureConnection: true }).getClientAccessToken({ userId: "raw3" });
-    const socket = new WebSocket(url, "json.webpubsub.azure.v1");
-    const frames: Array<Record<string, unknown>> = [];
-    socket.on("message", (data) => frames.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    const { socket, frames } = await rawSocket("raw3", "json.webpubsub.azure.v1");
     const closed = new Promise<number>((resolve) => socket.once("close", (code) => resolve(code)));
-    await new Promise((resolve) => socket.once("open", resolve));
     socket.send(JSON.stringify({ type: "invoke", invocationId: "b1", event: "echo", dataType: "protobuf", data: "AA==" }));
     while (!frames.some((f) => f.type === "invokeResponse")) await new Promise((resolve) => setTimeout(resolve, 10));
     expect(frames.find((f) => f.type === "invokeResponse")).toEqual({

@@ -10,12 +10,12 @@ import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
 import { WebPubSubEventHandler } from "@azure/web-pubsub-express";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
 import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
-import { createServer, type ServiceServer } from "../../emulator/src/server";
-import { fastUpstream, KEY } from "./support/upstream-stack";
+import type { ServiceServer } from "../../emulator/src/server";
+import { startServiceWithUpstream, type ServiceWithUpstream } from "./support/upstream-stack";
 
 let app: http.Server;
+let stack: ServiceWithUpstream;
 let service: ServiceServer;
 const seen: string[] = [];
 
@@ -32,20 +32,14 @@ beforeAll(async () => {
   app = server.listen(0, "127.0.0.1");
   await new Promise((resolve) => app.once("listening", resolve));
   const url = `http://127.0.0.1:${(app.address() as AddressInfo).port}/eventhandler`;
-  let origin = "";
-  const upstream = createUpstreamDispatcher({
-    settings: parseUpstreamSettings({ WebPubSub: { Hubs: { presence: { EventHandlers: [{ UrlTemplate: url, EventPattern: "", SystemEvents: ["connected", "disconnected", "joined", "left"] }] } } } }),
-    accessKeys: [KEY],
-    origin: () => origin,
-    log: () => {},
-    ...fastUpstream,
-  });
-  service = await createServer({ port: 0, accessKey: KEY, upstream });
-  origin = new URL(service.url).host;
+  stack = await startServiceWithUpstream(
+    parseUpstreamSettings({ WebPubSub: { Hubs: { presence: { EventHandlers: [{ UrlTemplate: url, EventPattern: "", SystemEvents: ["connected", "disconnected", "joined", "left"] }] } } } }),
+  );
+  service = stack.service;
 });
 
 afterAll(async () => {
-  await service?.close();
+  await stack?.close();
   app?.close();
 });
 

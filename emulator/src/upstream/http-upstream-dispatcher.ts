@@ -6,14 +6,21 @@ import { parseConnectResponse } from "./connect-response";
 import { expandUrlTemplate, findHandler, type UpstreamEventKey } from "./event-handler-match";
 import { resolveUpstreamOptions, type ResolvedUpstreamOptions, type UpstreamDispatcherOptions } from "./upstream-dispatcher-options";
 import type { ConnectEventRequest, ConnectOutcome, InvokeOptions, InvokeOutcome, UpstreamConnection, UpstreamDispatcher, UserEventOutcome } from "./upstream-dispatcher";
-import { UpstreamHttpClient, type UpstreamHttpResponse } from "./upstream-http-client";
+import { UpstreamHttpClient, type UpstreamHttpResponse, type UpstreamTransportFailure } from "./upstream-http-client";
 import { handlersForHub } from "./upstream-settings";
 
 /** Result of delivering one event, after handshake and retries. */
 type Delivery =
   | { kind: "no-handler" }
   | { kind: "response"; response: UpstreamHttpResponse }
-  | { kind: "failed"; message: string };
+  /** `transport`: why the one attempt of a single-shot delivery got no answer, when it got none. */
+  | { kind: "failed"; message: string; transport?: UpstreamTransportFailure["kind"] };
+
+/** One attempt only, with its own timeout and abort signal (an invoke: at-most-once side effects). */
+interface SingleAttempt {
+  timeoutMs: number;
+  signal: AbortSignal;
+}
 
 /**
  * The `UpstreamDispatcher` that sends CloudEvents over HTTP to the event handlers configured per
@@ -141,44 +148,30 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     options: InvokeOptions,
   ): Promise<InvokeOutcome> {
     const event: UpstreamEventKey = { kind: "user", name: eventName };
-    const handler = findHandler(handlersForHub(this.#options.settings, connection.hub), event);
-    if (!handler) return { kind: "error", name: "NotFound", message: `No event handler is configured for event '${eventName}'.` };
-    if (this.#closed) return { kind: "error", name: "InternalServerError", message: "The service is shutting down." };
+    const notFound: InvokeOutcome = { kind: "error", name: "NotFound", message: `No event handler is configured for event '${eventName}'.` };
+    if (!findHandler(handlersForHub(this.#options.settings, connection.hub), event)) return notFound;
     const data = payload?.data ?? new Uint8Array(0);
     if (data.byteLength > this.#options.maxEventBytes) {
       return { kind: "error", name: "BadRequest", message: `The invoke payload of ${data.byteLength} bytes exceeds the ${this.#options.maxEventBytes}-byte upstream limit.` };
     }
-    const handshake = await this.#handshake.validate(expandUrlTemplate(handler.urlTemplate, connection.hub, "validate"));
-    if (options.signal.aborted) return { kind: "cancelled" };
-    if (!handshake.allowed) return { kind: "error", name: "InternalServerError", message: "The event handler refused the service's origin (abuse protection)." };
     this.#options.meter.outboundMessage(connection.hub, "upstream", data.byteLength);
-    const started = performance.now();
     // No payload still sends a Content-Type: @azure/web-pubsub-express drops a user event without one.
     const contentType = payload ? contentTypeForDataType(payload.dataType) : "application/octet-stream";
-    const headers = this.#headers(connection, event, contentType);
-    const result = await this.#client.send({
-      method: "POST",
-      url: expandUrlTemplate(handler.urlTemplate, connection.hub, eventName),
-      headers,
-      body: data,
-      timeoutMs: options.timeoutMs,
-      maxResponseBytes: this.#options.maxResponseBytes,
-      signal: options.signal,
-    });
-    this.#options.meter.upstreamLatency("user", (performance.now() - started) / 1000);
-    if (!result.ok) {
-      switch (result.failure.kind) {
-        case "aborted":
-          return { kind: "cancelled" };
-        case "timeout":
-          return { kind: "error", name: "Timeout", message: `The event handler did not respond within ${options.timeoutMs} ms.` };
-        case "response-too-large":
-          return { kind: "error", name: "InternalServerError", message: `The ${result.failure.message}.` };
-        default:
-          return { kind: "error", name: "InternalServerError", message: "Dispatching the event failed." };
+    const delivery = await this.#deliver(connection, event, data, contentType, options);
+    switch (delivery.kind) {
+      case "no-handler":
+        return notFound;
+      case "failed":
+        if (delivery.transport === "aborted") return { kind: "cancelled" };
+        if (delivery.transport === "timeout") return { kind: "error", name: "Timeout", message: `The event handler did not respond within ${options.timeoutMs} ms.` };
+        return { kind: "error", name: "InternalServerError", message: delivery.message };
+      case "response":
+        return invokeOutcomeOf(delivery.response);
+      default: {
+        const _never: never = delivery;
+        return _never;
       }
     }
-    return invokeOutcomeOf(result.response);
   }
 
   async close(): Promise<void> {
@@ -214,7 +207,7 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     return task;
   }
 
-  async #deliver(connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string): Promise<Delivery> {
+  async #deliver(connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string, single?: SingleAttempt): Promise<Delivery> {
     const handler = findHandler(handlersForHub(this.#options.settings, connection.hub), event);
     if (!handler) return { kind: "no-handler" };
     if (this.#closed) return { kind: "failed", message: "The service is shutting down." };
@@ -223,7 +216,7 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
       const handshake = await this.#handshake.validate(expandUrlTemplate(handler.urlTemplate, connection.hub, "validate"));
       if (!handshake.allowed) return { kind: "failed", message: "The event handler refused the service's origin (abuse protection)." };
       const url = expandUrlTemplate(handler.urlTemplate, connection.hub, event.name);
-      return await this.#postWithRetries(url, connection, event, body, contentType);
+      return await (single ? this.#postOnce(url, connection, event, body, contentType, single) : this.#postWithRetries(url, connection, event, body, contentType));
     } finally {
       this.#options.meter.upstreamLatency(event.kind === "system" ? event.name : "user", (performance.now() - started) / 1000);
     }
@@ -246,21 +239,17 @@ class HttpUpstreamDispatcher implements UpstreamDispatcher {
     });
   }
 
+  async #postOnce(url: string, connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string, single: SingleAttempt): Promise<Delivery> {
+    const headers = this.#headers(connection, event, contentType);
+    const result = await this.#client.send({ method: "POST", url, headers, body, timeoutMs: single.timeoutMs, maxResponseBytes: this.#options.maxResponseBytes, signal: single.signal });
+    if (result.ok) return { kind: "response", response: result.response };
+    const { kind, message } = result.failure;
+    return { kind: "failed", transport: kind, message: kind === "response-too-large" ? `The ${message}.` : "Dispatching the event failed." };
+  }
+
   async #postWithRetries(url: string, connection: UpstreamConnection, event: UpstreamEventKey, body: Uint8Array, contentType: string): Promise<Delivery> {
     const o = this.#options;
-    const headers = buildCloudEventHeaders({
-      event,
-      hub: connection.hub,
-      connectionId: connection.connectionId,
-      userId: connection.userId,
-      subprotocol: connection.subprotocol,
-      connectionState: connection.connectionState,
-      id: o.newEventId(),
-      time: o.now(),
-      origin: o.origin(),
-      accessKeys: o.accessKeys,
-      contentType,
-    });
+    const headers = this.#headers(connection, event, contentType);
     let lastProblem = "";
     for (let attempt = 0; attempt <= o.retryDelaysMs.length; attempt++) {
       if (attempt > 0) await this.#sleep(o.retryDelaysMs[attempt - 1]!);

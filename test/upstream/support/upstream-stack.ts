@@ -1,6 +1,7 @@
 import type { HttpHandler } from "@azure/functions";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient, type WebPubSubClientOptions } from "@azure/web-pubsub-client";
+import type { ServiceOptions } from "../../../emulator/src/options";
 import { createServer, type ServiceServer } from "../../../emulator/src/server";
 import { createUpstreamDispatcher } from "../../../emulator/src/upstream/http-upstream-dispatcher";
 import type { UpstreamDispatcherOptions } from "../../../emulator/src/upstream/upstream-dispatcher-options";
@@ -23,12 +24,16 @@ export interface ServiceWithUpstream {
   close(): Promise<void>;
 }
 
-/** The local service on port 0 with a real HTTP upstream dispatcher for `settings`. */
-export async function startServiceWithUpstream(settings: UpstreamSettings, extra: Partial<UpstreamDispatcherOptions> = {}): Promise<ServiceWithUpstream> {
+/** The local service on port 0 with a real HTTP upstream dispatcher for `settings`, and any other service options. */
+export async function startServiceWithUpstream(
+  settings: UpstreamSettings,
+  extra: Partial<UpstreamDispatcherOptions> = {},
+  serviceOptions: Omit<ServiceOptions, "port" | "accessKey" | "upstream"> = {},
+): Promise<ServiceWithUpstream> {
   const logs: string[] = [];
   let origin = "";
   const upstream = createUpstreamDispatcher({ settings, accessKeys: [KEY], origin: () => origin, log: (line) => logs.push(line), ...fastUpstream, ...extra });
-  const service = await createServer({ port: 0, accessKey: KEY, upstream });
+  const service = await createServer({ ...serviceOptions, port: 0, accessKey: KEY, upstream });
   origin = new URL(service.url).host;
   const clients: WebPubSubClient[] = [];
   const serverClient = (hub: string) => new WebPubSubServiceClient(service.connectionString, hub, { allowInsecureConnection: true });
