@@ -6,17 +6,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ServiceNode } from "../../emulator/src/node/service-node";
 import { SignalRFixture } from "../signalr/support/signalr-fixture";
+import { until } from "../support/until";
 
 const fixture = new SignalRFixture();
 afterEach(() => fixture.cleanup());
-
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe("hubs with no connections", () => {
   it("300 short-lived connections to 300 hubs leave no hub in the registry and at most 100 hubs in /metrics, however many rounds", async () => {
@@ -32,7 +25,7 @@ describe("hubs with no connections", () => {
         const clients = await Promise.all(Array.from({ length: 10 }, (_, k) => fixture.connect(server, `r${round}h${i + k}`)));
         await Promise.all(clients.map((client) => client.connection.stop()));
       }
-      await until(() => registry.hubCount === 0);
+      await until(() => (registry.hubCount === 0 ? true : undefined));
       expect(await hubsInMetrics()).toBe(100);
       lineCounts.push((await (await fetch(`${server.url}/metrics`)).text()).split("\n").length);
     }
