@@ -146,7 +146,7 @@ export class RedisBackplane implements Backplane {
   groupDeactivated(hub: string, group: string): void {
     const channel = this.groupChannel(hub, group);
     this.wantedChannels.delete(channel);
-    if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.report(error));
+    if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.commandFailed(error));
   }
 
   hubActivated(hub: string): void {
@@ -156,10 +156,10 @@ export class RedisBackplane implements Backplane {
 
   hubDeactivated(hub: string): void {
     this.hubs.delete(hub);
-    if (this.publisher.status === "ready") this.publisher.srem(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.report(error));
+    if (this.publisher.status === "ready") this.publisher.srem(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.commandFailed(error));
     const channel = this.hubChannel(hub);
     this.wantedChannels.delete(channel);
-    if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.report(error));
+    if (this.subscriber.status === "ready") this.subscriber.unsubscribe(channel).catch((error: Error) => this.commandFailed(error));
   }
 
   onError(listener: (error: Error) => void): void {
@@ -206,13 +206,13 @@ export class RedisBackplane implements Backplane {
     try {
       await this.publisher.multi().zadd(this.liveKey(), now + this.options.heartbeatTtlMs, this.nodeId).zremrangebyscore(this.liveKey(), "-inf", now).exec();
     } catch (error) {
-      this.report(error as Error);
+      this.commandFailed(error as Error);
     }
   }
 
   private async listUnder(hub: string): Promise<void> {
     if (this.closed || !this.hubs.has(hub) || this.publisher.status !== "ready") return;
-    await this.publisher.sadd(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.report(error));
+    await this.publisher.sadd(this.hubNodesKey(hub), this.nodeId).catch((error: Error) => this.commandFailed(error));
   }
 
   /**
@@ -232,7 +232,7 @@ export class RedisBackplane implements Backplane {
       const listed = new Set(((results[1]?.[1] as string[] | undefined) ?? []).filter((id) => live.has(id)));
       return { expected: listed, unlisted: new Set([...live].filter((id) => !listed.has(id))) };
     } catch (error) {
-      this.report(error as Error);
+      this.commandFailed(error as Error);
       return { expected: new Set(), unlisted: new Set() };
     }
   }
@@ -257,7 +257,7 @@ export class RedisBackplane implements Backplane {
     this.wantedChannels.add(channel);
     // While disconnected the channel is only remembered; `linkUp` subscribes it.
     if (this.subscriber.status !== "ready") return Promise.resolve();
-    const pending: Promise<unknown> = this.subscriber.subscribe(channel).catch((error: Error) => this.report(error));
+    const pending: Promise<unknown> = this.subscriber.subscribe(channel).catch((error: Error) => this.commandFailed(error));
     this.pendingSubscriptions.add(pending);
     return pending.then(() => {
       this.pendingSubscriptions.delete(pending);
@@ -277,7 +277,7 @@ export class RedisBackplane implements Backplane {
       return await this.publisher.publish(channel, encodeBackplaneMessage(message));
     } catch (error) {
       this.droppedWhileDown += 1;
-      this.report(error as Error);
+      this.commandFailed(error as Error);
       return 0;
     }
   }
@@ -429,10 +429,23 @@ export class RedisBackplane implements Backplane {
     this.linkDownSince = undefined;
   }
 
+  /**
+   * A command that fails because its connection stopped being writable between the status check
+   * and the write is a message dropped by the outage, which `linkDown` reports once; anything else
+   * is reported as it comes.
+   */
+  private commandFailed(error: Error): void {
+    if (this.closed || this.linkDownSince !== undefined || UNWRITABLE.some((text) => error.message.includes(text))) return;
+    this.report(error);
+  }
+
   private report(error: Error): void {
     for (const listener of this.errorListeners) listener(error);
   }
 }
+
+/** What ioredis says when a command meets a connection that is closing or reconnecting. */
+const UNWRITABLE = ["Stream isn't writeable", "Connection is closed"];
 
 async function quit(connection: Redis): Promise<void> {
   if (connection.status === "end") return;
