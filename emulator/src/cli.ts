@@ -21,6 +21,8 @@ const USAGE = `Usage: pubsub-emulator [--service webpubsub|signalr]  which manag
                             [--max-client-frame-bytes N] [--max-rest-body-bytes N] [--quiet]
                             [--max-outbound-bytes N] [--max-pending-inbound-frames N] [--max-pending-inbound-bytes N]
                             [--invoke-timeout-ms 30000] [--max-invocations-per-connection 64]
+                            [--max-streams-per-connection 100] [--max-stream-id-length 256] [--max-stream-idle-timeout-ms 3600000]
+                            [--max-group-state-keys 64] [--max-group-state-bytes 4096] [--max-group-state-subscribers 1000]
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
 ${UPSTREAM_USAGE}
@@ -72,6 +74,12 @@ function toOptions(values: Values, sources: FlagSources): LocalServiceOptions {
     maxPendingInboundBytes: integer(sources, "max-pending-inbound-bytes", values["max-pending-inbound-bytes"]),
     invokeTimeoutMs: integer(sources, "invoke-timeout-ms", values["invoke-timeout-ms"]),
     maxInvocationsPerConnection: integer(sources, "max-invocations-per-connection", values["max-invocations-per-connection"]),
+    maxStreamsPerConnection: integer(sources, "max-streams-per-connection", values["max-streams-per-connection"]),
+    maxStreamIdLength: integer(sources, "max-stream-id-length", values["max-stream-id-length"]),
+    maxStreamIdleTimeoutMs: integer(sources, "max-stream-idle-timeout-ms", values["max-stream-idle-timeout-ms"]),
+    maxGroupStateKeys: integer(sources, "max-group-state-keys", values["max-group-state-keys"]),
+    maxGroupStateBytes: integer(sources, "max-group-state-bytes", values["max-group-state-bytes"]),
+    maxGroupStateSubscribers: integer(sources, "max-group-state-subscribers", values["max-group-state-subscribers"]),
   };
   return {
     service,

@@ -91,6 +91,24 @@ export interface ServiceOptions {
    * answered at once with a failed `invokeResponse` named `TooManyInvocations`. @default 64
    */
   maxInvocationsPerConnection?: number;
+  /**
+   * Group streams one connection may have open at once; one more start is refused with
+   * `streamClosed` named `BadRequest`. @default 100
+   */
+  maxStreamsPerConnection?: number;
+  /** Longest `streamId` a stream may start with; a longer one is refused with `BadRequest`. @default 256 */
+  maxStreamIdLength?: number;
+  /**
+   * Largest `idleTimeoutMs` a publisher may ask for; a larger one is refused with `BadRequest`.
+   * A stream that asks for none idles out after 300 s. @default 3_600_000
+   */
+  maxStreamIdleTimeoutMs?: number;
+  /** Keys one connection's state in one group may hold; more is refused with a BadRequest ack. @default 64 */
+  maxGroupStateKeys?: number;
+  /** Bytes of one connection's state in one group, as JSON; more is refused with a BadRequest ack. @default 4096 */
+  maxGroupStateBytes?: number;
+  /** Connections of this node subscribed to one group's state; one more is refused with a BadRequest ack. @default 1000 */
+  maxGroupStateSubscribers?: number;
   /** Groups one client may join itself (joinGroup); one more is refused with a BadRequest ack. @default 1000 */
   maxGroupsPerConnection?: number;
   /** Clock skew tolerated on token `exp`. @default 300 */
@@ -182,6 +200,12 @@ export function resolveServiceOptions(options: ServiceOptions = {}): ResolvedSer
     maxGroupsPerConnection: positiveInteger("maxGroupsPerConnection", options.maxGroupsPerConnection ?? 1000),
     invokeTimeoutMs: positiveInteger("invokeTimeoutMs", options.invokeTimeoutMs ?? 30_000),
     maxInvocationsPerConnection: positiveInteger("maxInvocationsPerConnection", options.maxInvocationsPerConnection ?? 64),
+    maxStreamsPerConnection: positiveInteger("maxStreamsPerConnection", options.maxStreamsPerConnection ?? 100),
+    maxStreamIdLength: positiveInteger("maxStreamIdLength", options.maxStreamIdLength ?? 256),
+    maxStreamIdleTimeoutMs: positiveInteger("maxStreamIdleTimeoutMs", options.maxStreamIdleTimeoutMs ?? 3_600_000),
+    maxGroupStateKeys: positiveInteger("maxGroupStateKeys", options.maxGroupStateKeys ?? 64),
+    maxGroupStateBytes: positiveInteger("maxGroupStateBytes", options.maxGroupStateBytes ?? 4096),
+    maxGroupStateSubscribers: positiveInteger("maxGroupStateSubscribers", options.maxGroupStateSubscribers ?? 1000),
     tokenClockSkewSeconds: positiveInteger("tokenClockSkewSeconds", options.tokenClockSkewSeconds ?? 300),
     logger: options.logger ?? silentLogger,
     clock: options.clock ?? systemClock,

@@ -24,6 +24,12 @@ type LimitOptions = Pick<
   | "maxPendingInboundBytes"
   | "invokeTimeoutMs"
   | "maxInvocationsPerConnection"
+  | "maxStreamsPerConnection"
+  | "maxStreamIdLength"
+  | "maxStreamIdleTimeoutMs"
+  | "maxGroupStateKeys"
+  | "maxGroupStateBytes"
+  | "maxGroupStateSubscribers"
 >;
 
 export interface LocalServiceOptions extends LimitOptions {
@@ -155,7 +161,8 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
 
 function pickLimits(options: LimitOptions): LimitOptions {
   const limits: LimitOptions = {};
-  const names = ["maxClientFrameBytes", "maxRestBodyBytes", "maxOutboundBytesPerConnection", "maxPendingInboundFrames", "maxPendingInboundBytes", "invokeTimeoutMs", "maxInvocationsPerConnection"] as const;
+  const names = ["maxClientFrameBytes", "maxRestBodyBytes", "maxOutboundBytesPerConnection", "maxPendingInboundFrames", "maxPendingInboundBytes", "invokeTimeoutMs", "maxInvocationsPerConnection",
+    "maxStreamsPerConnection", "maxStreamIdLength", "maxStreamIdleTimeoutMs", "maxGroupStateKeys", "maxGroupStateBytes", "maxGroupStateSubscribers"] as const;
   for (const name of names) {
     if (options[name] !== undefined) limits[name] = options[name];
   }

@@ -112,7 +112,8 @@ export class RedisBackplane implements Backplane {
 
   async publish(hub: string, command: ClusterCommand): Promise<void> {
     const channel = this.channelOf(hub, command);
-    if (command.kind === "deliver") {
+    // Deliveries and state updates are fire-and-forget, like messages.
+    if (command.kind === "deliver" || command.kind === "groupStateChanged") {
       await this.send(channel, { kind: "command", origin: this.nodeId, hub, command });
       return;
     }

@@ -25,6 +25,30 @@ export interface OutboundData {
    * is then the JSON arguments array and each face frames the call in its own protocol.
    */
   invocationTarget?: string;
+  /** Set on the fragments and the terminal frame of a group stream. */
+  stream?: StreamInfo;
+}
+
+/** Where a group message sits in its stream, as receivers see it. */
+export interface StreamInfo {
+  streamId: string;
+  streamSequenceId: number;
+  /** Only on the terminal frame, which carries no data. */
+  endOfStream?: true;
+  /** Only on a terminal frame that ends the stream with an error. */
+  error?: { name: StreamEndErrorName; message: string; userErrorCode?: string };
+}
+
+/** How receivers learn a stream ended badly: its publisher said so (`UserError`) or the service ended it. */
+export type StreamEndErrorName = "UserError" | "IdleTimeout" | "Cancelled" | "Forbidden" | "BadRequest" | "InternalServerError";
+
+/** One connection's state in a group; no `state` means it was cleared or the connection left. */
+export interface GroupStateItem {
+  connectionId: string;
+  userId?: string;
+  state?: Record<string, string>;
+  /** Server time, Unix ms, strictly increasing per connection. */
+  updatedAt: number;
 }
 
 export type DeliveryTarget =
@@ -59,7 +83,9 @@ export type ClusterCommand =
   | { kind: "removeFromGroupsByFilter"; groups: string[]; filter?: string }
   | { kind: "close"; target: CloseTarget; reason?: string }
   | { kind: "grantPermission"; connectionId: string; permission: Permission; targetName?: string }
-  | { kind: "revokePermission"; connectionId: string; permission: Permission; targetName?: string };
+  | { kind: "revokePermission"; connectionId: string; permission: Permission; targetName?: string }
+  /** Connections' states in a group changed: each node tells its connections subscribed to the group's state. */
+  | { kind: "groupStateChanged"; group: string; items: GroupStateItem[] };
 
 /** Questions whose answer needs every node: each node answers for its own connections. */
 export type ClusterQuery =
@@ -71,9 +97,12 @@ export type ClusterQuery =
   | { kind: "userInGroup"; userId: string; group: string }
   | { kind: "hasPermission"; connectionId: string; permission: Permission; targetName?: string }
   /** Usage counters of this node; answered with a JSON-serialisable snapshot. */
-  | { kind: "usage" };
+  | { kind: "usage" }
+  /** The states this node's connections hold in a group. */
+  | { kind: "groupState"; group: string };
 
 export type ClusterAnswer =
   | { kind: "boolean"; value: boolean }
   | { kind: "connections"; value: Array<{ connectionId: string; userId: string | null }> }
-  | { kind: "usage"; value: unknown };
+  | { kind: "usage"; value: unknown }
+  | { kind: "groupState"; value: GroupStateItem[] };

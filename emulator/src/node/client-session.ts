@@ -24,6 +24,18 @@ export interface SessionInit {
   maxOutboundBytes: number;
 }
 
+/** A group stream this session publishes, open until its end, its idle timeout or the session's end. */
+export interface OpenStream {
+  readonly streamId: string;
+  readonly group: string;
+  readonly noEcho: boolean;
+  /** The next fragment's `streamSequenceId`: every one below it was delivered. */
+  expected: number;
+  readonly idleTimeoutMs: number;
+  lastActivity: number;
+  timer: unknown;
+}
+
 /** What became of one data message: sent, or the session must end because a limit was passed. */
 export type SendOutcome = "sent" | "reliableBufferFull" | "outboundLimit";
 
@@ -40,6 +52,14 @@ export class ClientSession {
   readonly permissions: ConnectionPermissions;
   readonly groups = new Set<string>();
   readonly acks = new AckTracker();
+  /** Group streams this session publishes, by id (at most `maxStreamsPerConnection`). */
+  readonly streams = new Map<string, OpenStream>();
+  /** This session's own state in each group it set one in (only groups it is a member of). */
+  readonly groupStates = new Map<string, { state: Record<string, string>; updatedAt: number }>();
+  /** Groups whose state this session is subscribed to (at most `maxGroupsPerConnection`). */
+  readonly stateSubscriptions = new Set<string>();
+  /** The last `updatedAt` this session's state changes carried: each change is later by at least 1 ms. */
+  lastStateChangeAt = 0;
   readonly outbox: ReliableOutbox | undefined;
   readonly adapter: SessionAdapter | undefined;
   connectionState: string | undefined;

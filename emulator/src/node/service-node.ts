@@ -1,10 +1,12 @@
 import type { Backplane, BackplaneNode } from "../backplane/backplane";
-import type { ClusterAnswer, ClusterCommand, ClusterQuery, CloseTarget, DeliveryTarget, OutboundData, Permission } from "../cluster/commands";
+import type { ClusterAnswer, ClusterCommand, ClusterQuery, CloseTarget, DeliveryTarget, GroupStateItem, OutboundData, Permission } from "../cluster/commands";
 import type { ServiceMeter } from "../metering/service-meter";
-import type { ResolvedServiceOptions } from "../options";
+import type { ResolvedServiceOptions, ServiceClock } from "../options";
+import { cancelStreams } from "../ws/group-streams";
 import type { ServiceApi } from "../service-api";
 import type { ClientSession, SendOutcome } from "./client-session";
 import { DeliveryFilterCache, type SessionPredicate } from "./delivery-filter-cache";
+import { GroupStateSubscribers, nextUpdatedAt, stateItem } from "./group-states";
 import { HubRegistry, type HubConnections } from "./hub-registry";
 import { OutboundFrames } from "./outbound-frames";
 import { SessionLifecycle } from "./session-lifecycle";
@@ -17,6 +19,9 @@ import { SessionLifecycle } from "./session-lifecycle";
 export class ServiceNode implements ServiceApi, BackplaneNode {
   readonly registry: HubRegistry;
   readonly lifecycle: SessionLifecycle;
+  readonly clock: ServiceClock;
+  /** This node's connections subscribed to group states. */
+  readonly stateSubscribers = new GroupStateSubscribers();
   private readonly filters = new DeliveryFilterCache();
   private readonly backplane: Backplane;
   private readonly meter: ServiceMeter;
@@ -24,6 +29,7 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
   constructor(private readonly options: ResolvedServiceOptions) {
     this.backplane = options.backplane;
     this.meter = options.meter;
+    this.clock = options.clock;
     this.registry = new HubRegistry({
       groupActivated: (hub, group) => this.backplane.groupActivated(hub, group),
       groupDeactivated: (hub, group) => this.backplane.groupDeactivated(hub, group),
@@ -31,10 +37,50 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
       hubDeactivated: (hub) => this.backplane.hubDeactivated(hub),
       // Web PubSub's group presence events; other faces (SignalR) have none.
       membershipChanged: (session, group, joined) => {
-        if (!session.adapter) options.upstream.groupChanged(session.upstreamConnection, group, joined);
+        if (session.adapter) return;
+        // A connection's state in a group goes with its membership, however it left.
+        if (!joined && session.groupStates.has(group)) this.changeGroupState(session, group, undefined);
+        options.upstream.groupChanged(session.upstreamConnection, group, joined);
       },
     }, options.clock);
-    this.lifecycle = new SessionLifecycle(options, this.registry);
+    this.lifecycle = new SessionLifecycle(options, this.registry, {
+      ending: (session) => {
+        cancelStreams(this, session);
+        this.stateSubscribers.removeSession(session);
+      },
+      recovered: (session) => {
+        // Updates missed while the socket was down are not replayed: a fresh snapshot stands in.
+        for (const group of session.stateSubscriptions) void this.sendGroupStateSnapshot(session, group);
+      },
+    });
+  }
+
+  // --- group state ------------------------------------------------------------------------
+
+  /** Sets (or, without `state`, clears) a session's own state in a group and tells every subscriber in the cluster. */
+  changeGroupState(session: ClientSession, group: string, state: Record<string, string> | undefined): void {
+    const updatedAt = nextUpdatedAt(session, this.clock.now());
+    if (state === undefined) session.groupStates.delete(group);
+    else session.groupStates.set(group, { state, updatedAt });
+    void this.execute(session.hub, { kind: "groupStateChanged", group, items: [stateItem(session, state, updatedAt)] });
+  }
+
+  /** Every connection's state in a group, across the cluster, by connection id. */
+  async groupStates(hub: string, group: string): Promise<GroupStateItem[]> {
+    const query: ClusterQuery = { kind: "groupState", group };
+    const merged = new Map<string, GroupStateItem>();
+    for (const answer of [this.answerQuery(hub, query), ...(await this.queryOthers(hub, query))]) {
+      if (answer.kind === "groupState") for (const item of answer.value) merged.set(item.connectionId, item);
+    }
+    return [...merged.values()].sort((a, b) => (a.connectionId < b.connectionId ? -1 : a.connectionId > b.connectionId ? 1 : 0));
+  }
+
+  /** A `groupStateSnapshot` for one subscriber; nothing if it unsubscribed or ended meanwhile. */
+  async sendGroupStateSnapshot(session: ClientSession, group: string): Promise<void> {
+    const items = await this.groupStates(session.hub, group);
+    if (session.ended || !session.stateSubscriptions.has(group)) return;
+    this.meter.outboundMessage(session.hub, "client", 0);
+    session.sendControl({ kind: "groupStateSnapshot", group, items });
   }
 
   // --- ServiceApi -------------------------------------------------------------------------
@@ -111,6 +157,14 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
       }
       case "usage":
         return { kind: "usage", value: this.meter.snapshot?.() ?? null };
+      case "groupState": {
+        const items: GroupStateItem[] = [];
+        for (const session of local?.groups.get(query.group) ?? []) {
+          const entry = session.groupStates.get(query.group);
+          if (entry && !session.ended) items.push(stateItem(session, entry.state, entry.updatedAt));
+        }
+        return { kind: "groupState", value: items };
+      }
       default: {
         const _never: never = query;
         return _never;
@@ -135,6 +189,15 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
         break;
       default:
         break;
+    }
+    if (command.kind === "groupStateChanged") {
+      // Subscribers need not be members, so they are indexed apart from the groups.
+      for (const session of this.stateSubscribers.of(hub, command.group) ?? []) {
+        if (session.ended) continue;
+        this.meter.outboundMessage(hub, "client", 0);
+        session.sendControl({ kind: "groupStateUpdate", group: command.group, items: command.items });
+      }
+      return;
     }
     const local = this.registry.get(hub);
     if (!local) return;
@@ -200,8 +263,10 @@ export class ServiceNode implements ServiceApi, BackplaneNode {
     if (message.expiresAt !== undefined && this.options.clock.now() > message.expiresAt) return;
     const frames = new OutboundFrames(message);
     let overflowed: Array<{ session: ClientSession; outcome: Exclude<SendOutcome, "sent"> }> | undefined;
+    // A raw client has no way to read a stream's end: the terminal frame carries no data.
+    const skipRaw = message.stream?.endOfStream === true;
     const send = (session: ClientSession): void => {
-      if (session.ended) return;
+      if (session.ended || (skipRaw && session.protocol === "raw")) return;
       const outcome = session.sendData(frames);
       if (outcome === "sent") this.meter.outboundMessage(local.hub, "client", frames.payloadBytes);
       else (overflowed ??= []).push({ session, outcome });

@@ -26,6 +26,16 @@ export interface EndOptions {
   closeCode?: number;
 }
 
+/** What the node does at two moments of a session's life, beyond the lifecycle's own work. */
+export interface LifecycleHooks {
+  /** The session is ending for good, before it leaves its groups (its streams and subscriptions go). */
+  ending(session: ClientSession): void;
+  /** A reliable session was recovered on a new transport, after its `connected` frame and replay. */
+  recovered(session: ClientSession): void;
+}
+
+const NO_HOOKS: LifecycleHooks = { ending: () => {}, recovered: () => {} };
+
 /**
  * Opens, detaches, recovers and ends client sessions, and tells the meter and upstream.
  * The upstream `disconnected` event fires exactly once, when the session is finally gone.
@@ -34,6 +44,7 @@ export class SessionLifecycle {
   constructor(
     private readonly options: ResolvedServiceOptions,
     private readonly registry: HubRegistry,
+    private readonly hooks: LifecycleHooks = NO_HOOKS,
   ) {}
 
   open(session: ClientSession, transport: SessionTransport, initialGroups: readonly string[]): void {
@@ -69,6 +80,7 @@ export class SessionLifecycle {
     previous?.close(1008, "The connection was recovered on another socket.");
     this.sendConnected(session);
     for (const frame of session.outbox?.unacked() ?? []) transport.send(frame, false);
+    this.hooks.recovered(session);
   }
 
   /** The transport closed on its own; reliable sessions wait for recovery unless the client said goodbye. */
@@ -101,6 +113,7 @@ export class SessionLifecycle {
       // A reliable client would try to recover from anything but 1008, and there is nothing to recover.
       transport.close(how.closeCode ?? (session.protocol === "reliable" ? 1008 : 1000), closeReason(reason));
     }
+    this.hooks.ending(session);
     this.registry.get(session.hub)?.remove(session);
     this.registry.releaseIfEmpty(session.hub);
     this.options.meter.connectionClosed(session.hub);

@@ -31,4 +31,14 @@ export type ClientMessage =
   | { kind: "ping" }
   /** A request the event handler answers; `payload` is absent when the client sent no content. */
   | { kind: "invoke"; invocationId: string; event: string; payload?: ClientPayload }
-  | { kind: "cancelInvocation"; invocationId: string };
+  | { kind: "cancelInvocation"; invocationId: string }
+  /** `sendToGroup` with a `stream` object: opens a group stream; answered with `streamAck` 1 or `streamClosed`. */
+  | { kind: "streamStart"; group: string; noEcho: boolean; streamId: string; idleTimeoutMs?: number }
+  /** One fragment of an open stream, or a keepalive (no `fragment`) that only resets its idle timer. */
+  | { kind: "streamData"; streamId: string; fragment?: { sequenceId: number; payload: ClientPayload } }
+  /** Ends a stream; `error` is the publisher's own failure, which receivers see as `UserError`. */
+  | { kind: "streamEnd"; streamId: string; error?: { message?: string; userErrorCode?: string } }
+  /** Sets (with `state`) or clears (without) the connection's own state in a group. */
+  | { kind: "setGroupState"; group: string; ackId?: number; state?: Record<string, string> }
+  | { kind: "subscribeGroupState"; group: string; ackId?: number }
+  | { kind: "unsubscribeGroupState"; group: string; ackId?: number };

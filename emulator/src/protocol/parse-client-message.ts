@@ -57,6 +57,80 @@ function readPayload(frame: JsonObject, ackId: number | undefined, invocationId?
   }
 }
 
+/** Longest `message` or `userErrorCode` a publisher may end its stream with. */
+export const MAX_STREAM_ERROR_TEXT = 1024;
+
+function readStreamId(value: unknown, frame: "start" | "fragment"): string {
+  if (typeof value !== "string") throw new ProtocolError("streamId must be a string");
+  if (value.length === 0) throw new ProtocolError("streamId must not be empty", undefined, undefined, { streamId: value, frame });
+  return value;
+}
+
+function readStreamStart(frame: JsonObject): ClientMessage {
+  const stream = frame.stream as JsonObject;
+  const streamId = readStreamId(stream.streamId, "start");
+  const refuse = (message: string): never => {
+    throw new ProtocolError(message, undefined, undefined, { streamId, frame: "start" });
+  };
+  if (frame.data !== undefined || frame.dataType !== undefined || frame.ackId !== undefined) refuse("a stream start carries no data, dataType or ackId");
+  let group: string;
+  try {
+    group = readGroup(frame, undefined);
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  if (frame.noEcho !== undefined && typeof frame.noEcho !== "boolean") refuse("noEcho must be a boolean");
+  const idle = stream.idleTimeoutMs;
+  if (idle !== undefined && (typeof idle !== "number" || !Number.isSafeInteger(idle) || idle <= 0)) refuse("idleTimeoutMs must be a positive integer");
+  return { kind: "streamStart", group, noEcho: frame.noEcho === true, streamId, ...(idle === undefined ? {} : { idleTimeoutMs: idle as number }) };
+}
+
+function readStreamData(frame: JsonObject): ClientMessage {
+  const streamId = readStreamId(frame.streamId, "fragment");
+  const refuse = (message: string): never => {
+    throw new ProtocolError(message, undefined, undefined, { streamId, frame: "fragment" });
+  };
+  const { streamSequenceId, dataType, data } = frame;
+  if (streamSequenceId === undefined && dataType === undefined && data === undefined) return { kind: "streamData", streamId };
+  if (typeof streamSequenceId !== "number" || !Number.isSafeInteger(streamSequenceId) || streamSequenceId < 1) refuse("streamSequenceId must be a positive integer");
+  let payload: ClientPayload;
+  try {
+    payload = readPayload(frame, undefined);
+  } catch (error) {
+    return refuse((error as Error).message);
+  }
+  return { kind: "streamData", streamId, fragment: { sequenceId: streamSequenceId as number, payload } };
+}
+
+function readStreamEnd(frame: JsonObject): ClientMessage {
+  const streamId = readStreamId(frame.streamId, "fragment");
+  if (frame.error === undefined || frame.error === null) return { kind: "streamEnd", streamId };
+  const refuse = (message: string): never => {
+    throw new ProtocolError(message, undefined, undefined, { streamId, frame: "fragment" });
+  };
+  if (!isObject(frame.error)) refuse("error must be an object");
+  const { message, userErrorCode } = frame.error as JsonObject;
+  for (const [name, value] of [["message", message], ["userErrorCode", userErrorCode]] as const) {
+    if (value !== undefined && (typeof value !== "string" || value.length > MAX_STREAM_ERROR_TEXT)) refuse(`error.${name} must be a string of at most ${MAX_STREAM_ERROR_TEXT} characters`);
+  }
+  return {
+    kind: "streamEnd",
+    streamId,
+    error: { ...(message === undefined ? {} : { message: message as string }), ...(userErrorCode === undefined ? {} : { userErrorCode: userErrorCode as string }) },
+  };
+}
+
+/** A group state: an object whose values are strings (limits are the service's options). */
+function readGroupState(value: unknown, ackId: number | undefined): Record<string, string> {
+  if (!isObject(value)) throw new ProtocolError("state must be an object of strings", ackId);
+  const state: Record<string, string> = Object.create(null) as Record<string, string>;
+  for (const [key, entry] of Object.entries(value)) {
+    if (typeof entry !== "string") throw new ProtocolError(`state.${key.slice(0, 64)} must be a string`, ackId);
+    state[key] = entry;
+  }
+  return state;
+}
+
 /**
  * Parses one text frame of the JSON subprotocols. Returns null for a well-formed frame
  * of an unknown type (forward compatible); throws ProtocolError for a malformed one.
@@ -77,6 +151,10 @@ export function parseClientMessage(text: string): ClientMessage | null {
       return { kind: frame.type, group: readGroup(frame, ackId), ...(ackId === undefined ? {} : { ackId }) };
     }
     case "sendToGroup": {
+      if (frame.stream !== undefined) {
+        if (!isObject(frame.stream)) throw new ProtocolError("stream must be an object", readAckId(frame));
+        return readStreamStart(frame);
+      }
       const ackId = readAckId(frame);
       const group = readGroup(frame, ackId);
       if (frame.noEcho !== undefined && typeof frame.noEcho !== "boolean") throw new ProtocolError("noEcho must be a boolean", ackId);
@@ -110,6 +188,21 @@ export function parseClientMessage(text: string): ClientMessage | null {
     }
     case "cancelInvocation":
       return { kind: "cancelInvocation", invocationId: readInvocationId(frame) };
+    case "streamData":
+      return readStreamData(frame);
+    case "streamEnd":
+      return readStreamEnd(frame);
+    case "setGroupState": {
+      const ackId = readAckId(frame);
+      const group = readGroup(frame, ackId);
+      if (frame.state === undefined || frame.state === null) return { kind: "setGroupState", group, ...(ackId === undefined ? {} : { ackId }) };
+      return { kind: "setGroupState", group, state: readGroupState(frame.state, ackId), ...(ackId === undefined ? {} : { ackId }) };
+    }
+    case "subscribeGroupState":
+    case "unsubscribeGroupState": {
+      const ackId = readAckId(frame);
+      return { kind: frame.type, group: readGroup(frame, ackId), ...(ackId === undefined ? {} : { ackId }) };
+    }
     default:
       return null;
   }

@@ -1,4 +1,4 @@
-import type { OutboundData } from "../cluster/commands";
+import type { GroupStateItem, OutboundData } from "../cluster/commands";
 
 export type AckErrorName = "Forbidden" | "BadRequest" | "Duplicate" | "InternalServerError";
 
@@ -9,7 +9,15 @@ export type ServerMessage =
   | { kind: "connected"; userId: string | null; connectionId: string; reconnectionToken?: string }
   | { kind: "disconnected"; message: string }
   /** Never sequenced or replayed: the client rejects its pending invocations when a socket drops. */
-  | { kind: "invokeResponse"; invocationId: string; result: { dataType: OutboundData["dataType"]; data: Uint8Array } | undefined; error?: { name: string; message: string } };
+  | { kind: "invokeResponse"; invocationId: string; result: { dataType: OutboundData["dataType"]; data: Uint8Array } | undefined; error?: { name: string; message: string } }
+  /** To a stream's publisher: every fragment below `expectedSequenceId` is accepted. */
+  | { kind: "streamAck"; streamId: string; expectedSequenceId: number }
+  | { kind: "streamNack"; streamId: string; expectedSequenceId: number; name: "InvalidSequenceId"; message: string }
+  /** The stream is over: ended by its publisher (no error) or refused, timed out or not found. */
+  | { kind: "streamClosed"; streamId: string; error?: { name: StreamClosedErrorName; message: string } }
+  | { kind: "groupStateSnapshot" | "groupStateUpdate"; group: string; items: readonly GroupStateItem[] };
+
+export type StreamClosedErrorName = "StreamNotFound" | "Forbidden" | "BadRequest" | "InternalServerError" | "IdleTimeout";
 
 export function serializeServerMessage(message: ServerMessage): string {
   switch (message.kind) {
@@ -38,6 +46,15 @@ export function serializeServerMessage(message: ServerMessage): string {
       // text data is always a string: the official client throws on anything else for text.
       return `${head},"success":true,"dataType":"${message.result.dataType}","data":${encodeData({ from: "server", ...message.result })}}`;
     }
+    case "streamAck":
+      return JSON.stringify({ type: "streamAck", streamId: message.streamId, expectedSequenceId: message.expectedSequenceId });
+    case "streamNack":
+      return JSON.stringify({ type: "streamNack", streamId: message.streamId, expectedSequenceId: message.expectedSequenceId, name: message.name, message: message.message });
+    case "streamClosed":
+      return JSON.stringify(message.error ? { type: "streamClosed", streamId: message.streamId, error: message.error } : { type: "streamClosed", streamId: message.streamId });
+    case "groupStateSnapshot":
+    case "groupStateUpdate":
+      return JSON.stringify({ type: message.kind, group: message.group, items: message.items });
     default: {
       const _never: never = message;
       return _never;
@@ -80,7 +97,8 @@ export function buildDataFrame(message: OutboundData): DataFrame {
     message.from === "group"
       ? `{"type":"message","from":"group","group":${JSON.stringify(message.group ?? "")},"fromUserId":${JSON.stringify(message.fromUserId ?? null)}`
       : '{"type":"message","from":"server"';
-  const prefix = Buffer.from(`${head},"dataType":"${message.dataType}","data":${encodeData(message)}`, "utf8");
+  const stream = message.stream === undefined ? "" : `,"stream":${JSON.stringify(message.stream)}`;
+  const prefix = Buffer.from(`${head},"dataType":"${message.dataType}","data":${encodeData(message)}${stream}`, "utf8");
   return { prefix, json: Buffer.concat([prefix, CLOSING_BRACE]) };
 }
 

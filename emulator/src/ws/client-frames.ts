@@ -10,6 +10,8 @@ import { ProtocolError } from "../protocol/protocol-error";
 import { serializeServerMessage, type AckErrorName } from "../protocol/server-message";
 import type { InvokeOutcome } from "../upstream/upstream-dispatcher";
 import { CloseCode } from "./close-codes";
+import { GroupStreams } from "./group-streams";
+import { stateRefusal } from "../node/group-states";
 
 function toBuffer(data: RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
@@ -17,7 +19,8 @@ function toBuffer(data: RawData): Buffer {
   return Buffer.from(data);
 }
 
-type AckResult = { ok: true } | { ok: false; name: AckErrorName; message: string };
+/** An ack's outcome; `afterAck` runs once the ack is sent (a state subscription's snapshot comes after it). */
+type AckResult = { ok: true; afterAck?: () => void } | { ok: false; name: AckErrorName; message: string };
 
 /** A JSON frame parsed on arrival: the message, null for an unknown type, or the parse error. */
 type ParsedFrame = { message: ClientMessage | null } | { error: ProtocolError };
@@ -50,13 +53,16 @@ export class ClientFrameHandler {
    * has already failed them), and then answers nothing. Bounded by `maxInvocationsPerConnection`.
    */
   private readonly invocations = new Map<string, AbortController>();
+  private readonly streams: GroupStreams;
 
   constructor(
     private readonly node: ServiceNode,
     private readonly options: ResolvedServiceOptions,
     private readonly session: ClientSession,
     private readonly transport: SessionTransport,
-  ) {}
+  ) {
+    this.streams = new GroupStreams(node, options, session);
+  }
 
   onFrame(data: RawData, isBinary: boolean): void {
     if (this.closed) return;
@@ -71,6 +77,12 @@ export class ClientFrameHandler {
         return;
       }
       if ("message" in parsed && parsed.message !== null && this.applyAtOnce(parsed.message)) return;
+      // Stream frames never wait on anything: with nothing queued before them they are handled
+      // now, so a publisher writing faster than a queue turn cannot fill the queue.
+      if (!this.running && this.waiting.length === 0 && isStreamFrame(parsed)) {
+        this.handleStreamFrame(parsed);
+        return;
+      }
     }
     if (this.running && (this.waiting.length >= this.options.maxPendingInboundFrames || this.waitingBytes + bytes.length > this.options.maxPendingInboundBytes)) {
       this.onClose();
@@ -135,6 +147,10 @@ export class ClientFrameHandler {
       return;
     }
     const parsed = frame.parsed ?? parseFrame(frame.bytes);
+    if (isStreamFrame(parsed)) {
+      this.handleStreamFrame(parsed);
+      return;
+    }
     if ("error" in parsed) {
       const { error } = parsed;
       if (error.ackId !== undefined) this.ack(error.ackId, { ok: false, name: "BadRequest", message: error.message });
@@ -144,6 +160,17 @@ export class ClientFrameHandler {
     }
     if (parsed.message === null) return; // unknown type: ignored, for forward compatibility
     await this.dispatch(parsed.message);
+  }
+
+  private handleStreamFrame(parsed: ParsedFrame): void {
+    if (this.session.ended || this.session.transport !== this.transport) return;
+    if ("error" in parsed) {
+      const { stream, message } = parsed.error;
+      this.streams.refuse(stream!.streamId, stream!.frame, message);
+      return;
+    }
+    const message = parsed.message;
+    if (message && (message.kind === "streamStart" || message.kind === "streamData" || message.kind === "streamEnd")) this.streams.handle(message);
   }
 
   /** The frames answered on arrival, outside the queue; true when `message` was one of them. */
@@ -234,11 +261,21 @@ export class ClientFrameHandler {
       case "cancelInvocation":
         this.applyAtOnce(message);
         return;
+      case "streamStart":
+      case "streamData":
+      case "streamEnd":
+        this.streams.handle(message);
+        return;
       case "joinGroup":
       case "leaveGroup":
       case "sendToGroup":
       case "event":
         await this.withAck(message.ackId, () => this.run(message));
+        return;
+      case "setGroupState":
+      case "subscribeGroupState":
+      case "unsubscribeGroupState":
+        await this.withAck(message.ackId, async () => this.groupState(message));
         return;
       default: {
         const _never: never = message;
@@ -254,7 +291,8 @@ export class ClientFrameHandler {
    */
   private async withAck(ackId: number | undefined, operation: () => Promise<AckResult>): Promise<void> {
     if (ackId === undefined) {
-      await operation();
+      const result = await operation();
+      if (result.ok) result.afterAck?.();
       return;
     }
     const { acks } = this.session;
@@ -270,6 +308,7 @@ export class ClientFrameHandler {
     }
     const result = (await acks.track(ackId, operation())) as AckResult;
     this.ack(ackId, result);
+    if (result.ok) result.afterAck?.();
   }
 
   private async run(message: Extract<ClientMessage, { kind: "joinGroup" | "leaveGroup" | "sendToGroup" | "event" }>): Promise<AckResult> {
@@ -318,6 +357,48 @@ export class ClientFrameHandler {
     }
   }
 
+  /**
+   * Group state: a connection sets and clears only its own state, in a group it is a member of;
+   * it may subscribe to a group it is in or could join. The ack comes first, then the snapshot.
+   */
+  private groupState(message: Extract<ClientMessage, { kind: "setGroupState" | "subscribeGroupState" | "unsubscribeGroupState" }>): AckResult {
+    const { session, options, node } = this;
+    const { group } = message;
+    if (session.ended) return { ok: false, name: "InternalServerError", message: "The connection is closing." };
+    switch (message.kind) {
+      case "setGroupState": {
+        if (!session.groups.has(group)) return { ok: false, name: "BadRequest", message: `Connection is not in group '${group}'.` };
+        if (message.state !== undefined) {
+          const refusal = stateRefusal(message.state, options);
+          if (refusal) return { ok: false, name: "BadRequest", message: refusal };
+        } else if (!session.groupStates.has(group)) {
+          return OK; // clearing what is not there changes nothing and tells no one
+        }
+        const state = message.state;
+        return { ok: true, afterAck: () => node.changeGroupState(session, group, state) };
+      }
+      case "subscribeGroupState": {
+        if (!session.groups.has(group) && !session.permissions.has("joinLeaveGroup", group)) {
+          return forbidden(`read the state of group ${group}, which it is not in and may not join`);
+        }
+        if (!session.stateSubscriptions.has(group) && session.stateSubscriptions.size >= options.maxGroupsPerConnection) {
+          return { ok: false, name: "BadRequest", message: `The connection already follows the state of ${options.maxGroupsPerConnection} groups, the most one connection may.` };
+        }
+        if (!node.stateSubscribers.subscribe(session, group, options.maxGroupStateSubscribers)) {
+          return { ok: false, name: "BadRequest", message: `Group '${group}' already has ${options.maxGroupStateSubscribers} state subscribers on this node.` };
+        }
+        return { ok: true, afterAck: () => void node.sendGroupStateSnapshot(session, group) };
+      }
+      case "unsubscribeGroupState":
+        node.stateSubscribers.unsubscribe(session, group);
+        return OK;
+      default: {
+        const _never: never = message;
+        return _never;
+      }
+    }
+  }
+
   private replyToSender(response: Pick<OutboundData, "dataType" | "data">): void {
     this.node.apply(this.session.hub, {
       kind: "deliver",
@@ -338,6 +419,13 @@ function parseFrame(bytes: Buffer): ParsedFrame {
     if (!(error instanceof ProtocolError)) throw error;
     return { error };
   }
+}
+
+/** A parsed stream frame, or a parse error that names a stream. */
+function isStreamFrame(parsed: ParsedFrame): boolean {
+  if ("error" in parsed) return parsed.error.stream !== undefined;
+  const kind = parsed.message?.kind;
+  return kind === "streamStart" || kind === "streamData" || kind === "streamEnd";
 }
 
 function duplicate(ackId: number): AckResult {
