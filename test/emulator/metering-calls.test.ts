@@ -40,4 +40,25 @@ describe("what the core reports to the meter", () => {
     await raw.inbox.until(() => (meter.calls.includes("closed hub1") ? true : undefined)); // the server has seen the close
     expect(meter.calls).toEqual(["opened hub1", "opened hub1", "opened hub1", "in hub1 5", "out hub1 client 5", "out hub1 client 5", "in hub1 3", "closed hub1"]);
   });
+
+  it("bills stream fragments and terminal frames per recipient like group messages, and no stream ack or close", async () => {
+    const meter = recordingMeter();
+    const server = await fixture.start({ meter });
+    const publisher = await fixture.openSocket(await fixture.clientUrl(server, "hub1", { roles: ["webpubsub.sendToGroup"] }), "json.webpubsub.azure.v1");
+    const members = [
+      await fixture.openSocket(await fixture.clientUrl(server, "hub1", { groups: ["g"] }), "json.webpubsub.azure.v1"),
+      await fixture.openSocket(await fixture.clientUrl(server, "hub1", { groups: ["g"] }), "json.reliable.webpubsub.azure.v1"),
+    ];
+    await publisher.inbox.frameCount(1);
+    for (const member of members) await member.inbox.frameCount(1);
+    meter.calls.length = 0;
+    publisher.socket.send('{"type":"sendToGroup","group":"g","noEcho":false,"stream":{"streamId":"s"}}');
+    publisher.socket.send('{"type":"streamData","streamId":"s","streamSequenceId":1,"dataType":"text","data":"abcd"}');
+    publisher.socket.send('{"type":"streamData","streamId":"s"}');
+    publisher.socket.send('{"type":"streamEnd","streamId":"s"}');
+    publisher.socket.send('{"type":"ping"}');
+    await publisher.inbox.frameCount(5);
+    for (const member of members) await member.inbox.frameCount(3);
+    expect(meter.calls).toEqual(["in hub1 4", "out hub1 client 4", "out hub1 client 4", "out hub1 client 0", "out hub1 client 0"]);
+  });
 });

@@ -10,7 +10,24 @@ interface Frame {
   binary: boolean;
 }
 
-const messageTypes = ["joinGroup", "leaveGroup", "sendToGroup", "event", "sequenceAck", "ping", "invoke", "cancelInvocation"] as const;
+const messageTypes = [
+  "joinGroup",
+  "leaveGroup",
+  "sendToGroup",
+  "event",
+  "sequenceAck",
+  "ping",
+  "invoke",
+  "cancelInvocation",
+  "streamData",
+  "streamEnd",
+  "setGroupState",
+  "subscribeGroupState",
+  "unsubscribeGroupState",
+] as const;
+
+/** Stream ids that collide often, so fragments, ends and repeated starts meet open streams. */
+const streamId = fc.oneof({ weight: 4, arbitrary: fc.constantFrom("s1", "s2", "") }, { weight: 1, arbitrary: hostileText }, { weight: 1, arbitrary: anyJson });
 
 /** A JSON protocol message with every field possibly of the wrong type or hostile. */
 const jsonMessage: fc.Arbitrary<Record<string, unknown>> = fc.record(
@@ -25,6 +42,14 @@ const jsonMessage: fc.Arbitrary<Record<string, unknown>> = fc.record(
     noEcho: anyJson,
     invocationId: fc.oneof({ weight: 3, arbitrary: fc.constantFrom("1", "2", "1") }, { weight: 1, arbitrary: hostileText }, { weight: 1, arbitrary: anyJson }),
     target: fc.constantFrom("event", "group", 1, undefined),
+    streamId,
+    streamSequenceId: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.constantFrom(0.5, "1", 2 ** 60, null)),
+    stream: fc.oneof(
+      { weight: 3, arbitrary: fc.record({ streamId, idleTimeoutMs: fc.oneof(fc.constantFrom(1, 50, 0, -5, 1.5, 2 ** 40, "9"), anyJson) }, { requiredKeys: ["streamId"] }) },
+      { weight: 1, arbitrary: anyJson },
+    ),
+    error: fc.oneof(fc.record({ message: fc.oneof(hostileText, anyJson), userErrorCode: fc.oneof(hostileText, anyJson) }), anyJson),
+    state: fc.oneof(fc.dictionary(hostileText, fc.oneof({ weight: 4, arbitrary: hostileText }, { weight: 1, arbitrary: anyJson }), { maxKeys: 80 }), anyJson),
   },
   { requiredKeys: ["type"] },
 );
