@@ -1,13 +1,13 @@
 import type { HttpHandler, HttpResponseInit, InvocationContext } from "@azure/functions";
 import { readCappedBody } from "../shared/body-reader";
-import { relayPayload, relayTarget } from "../shared/chat-relay";
+import { appValueResult, findAppHandler, json, type AppHandlers } from "../shared/app-handlers";
 import { verifyConnectionIdSignature } from "../common/cloud-events-signature";
 import { AppError } from "../shared/errors";
 import { maxCachedHubClients, maxMessageBytes } from "../shared/limits";
 import type { RealtimeService } from "../shared/realtime-service";
-import { chatRelayMethods, planSignalRChatRelay } from "../shared/signalr/signalr-chat-relay";
 import { completionContentType, encodeCompletion, type InvocationOutcome } from "../shared/signalr/signalr-completion";
 import { parseUpstreamEvent, readUpstreamContext, type UpstreamEvent } from "../shared/signalr/signalr-upstream-request";
+import { appHandlers } from "./app-handlers";
 import { HubServiceClients } from "./hub-service-clients";
 import { callService, defineRoute, guarded } from "./http-trigger";
 import type { RouteDefinition } from "./route-table-types";
@@ -21,7 +21,7 @@ type Invocation = Extract<UpstreamEvent, { kind: "invocation" }>;
  * (`…/api/signalr/{hub}/{category}/{event}?code=<function key>` on Azure). Everything is read from
  * the `X-ASRS-*` headers, as the extension does; the route parameters only make the URL readable.
  */
-export function createSignalRUpstreamHandler(deps: TriggerDeps): HttpHandler {
+export function createSignalRUpstreamHandler(deps: TriggerDeps, handlers: AppHandlers = appHandlers): HttpHandler {
   const services = new HubServiceClients(deps.config.hub, deps.service, (hub) => deps.service.forHub(hub), maxCachedHubClients, {
     code: "InvalidUpstreamRequest",
     message: "The X-ASRS-Hub header is not a valid hub name.",
@@ -43,7 +43,7 @@ export function createSignalRUpstreamHandler(deps: TriggerDeps): HttpHandler {
         context.log(`signalr: ${upstream.connectionId} (user ${JSON.stringify(upstream.userId)}) left ${upstream.hub}: ${event.error ?? "no error"}`);
         return { status: 200 };
       case "invocation":
-        return answer(event, await invoke(event, deps, services.get(upstream.hub), context));
+        return answer(event, await invoke(event, deps, handlers, services.get(upstream.hub), context));
       default: {
         const _never: never = event;
         return _never;
@@ -52,18 +52,23 @@ export function createSignalRUpstreamHandler(deps: TriggerDeps): HttpHandler {
   });
 }
 
-/** The default hub methods: `broadcast`/`send` relay chat to everyone (or a group), `echo` answers its argument. */
-async function invoke(event: Invocation, deps: TriggerDeps, service: RealtimeService, context: InvocationContext): Promise<InvocationOutcome> {
-  const method = event.target.toLowerCase();
-  try {
-    if (chatRelayMethods.has(method)) {
-      const relay = planSignalRChatRelay(deps.config.grants, event.context.userId, event.arguments);
-      await callService(deps, () => service.send(relayTarget(relay), relayPayload(relay), { excluded: [] }));
-      return { kind: "void" };
-    }
-    if (method === "echo") return { kind: "result", value: event.arguments[0] ?? null };
+/** A hub method goes to the app's handler of that name (the same registry as Web PubSub's events). */
+async function invoke(event: Invocation, deps: TriggerDeps, handlers: AppHandlers, service: RealtimeService, context: InvocationContext): Promise<InvocationOutcome> {
+  const handler = findAppHandler(handlers, event.target);
+  if (!handler) {
     context.log(`signalr: client method ${JSON.stringify(event.target)} has no handler`);
     return { kind: "error", message: `The function app has no handler for ${JSON.stringify(event.target)}.` };
+  }
+  const { hub, connectionId, userId } = event.context;
+  try {
+    const first = event.arguments[0];
+    const answer = await callService(deps, async () =>
+      handler(
+        { name: event.target, data: first === undefined ? undefined : json(first), arguments: event.arguments },
+        { service: "signalr", hub, connectionId, userId, realtime: service, grants: deps.config.grants, log: (line) => context.log(line) },
+      ),
+    );
+    return answer === undefined ? { kind: "void" } : { kind: "result", value: appValueResult(answer) };
   } catch (error) {
     if (error instanceof AppError) return { kind: "error", message: error.message };
     context.error(`signalr: ${event.target} failed`, error);

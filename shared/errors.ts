@@ -26,6 +26,7 @@ export const errorCatalogue = {
   UserNotFound: { status: 404, message: "The user has no connection." },
   GroupNotFound: { status: 404, message: "The group has no connection." },
   WebAssetNotFound: { status: 404, message: "No such file in the web test client." },
+  UnknownEvent: { status: 404, message: "The function app has no handler for this event or method." },
   PayloadTooLarge: { status: 413, message: "The body is larger than 1,048,576 bytes." },
   UnsupportedContentType: {
     status: 415,

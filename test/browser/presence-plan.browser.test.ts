@@ -1,7 +1,8 @@
 /**
  * The web page's member lists and planner line in real chromium: the page (bundled from web/
  * into a temporary folder, served from its own origin) talks to the real functions host (CORS,
- * function keys) and the real local service; the billed cost each refresh shows is checked
+ * function keys) and the real local service, whose group presence events go to the function
+ * app's events trigger, which tells the group; the billed cost each refresh shows is checked
  * against the service's own meter.
  */
 import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
@@ -14,6 +15,9 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UsageReport } from "../../emulator/src/metering/usage-report";
 import { createServer as createService, type ServiceServer } from "../../emulator/src/server";
+import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
+import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
+import { freePort } from "../../scripts/free-port";
 import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
 import { measuredPlan } from "../../planner/measured-plan";
 import { resolvePriceSheet } from "../../planner/price-sheet";
@@ -45,7 +49,19 @@ describe.skipIf(!chromiumPath)("member lists and the planner line in chromium", 
     await new Promise<void>((resolve) => pageServer.listen(0, "127.0.0.1", resolve));
     pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
 
-    service = await createService({ port: 0, accessKey });
+    // The service's joined/left events go to the events trigger, as `npm start -- --events` wires them.
+    const hostPort = await freePort();
+    let origin = "";
+    const upstream = createUpstreamDispatcher({
+      settings: parseUpstreamSettings({
+        WebPubSub: { Hubs: { chat: { EventHandlers: [{ UrlTemplate: `http://127.0.0.1:${hostPort}/api/events/{hub}`, EventPattern: "", SystemEvents: ["joined", "left"] }] } } },
+      }),
+      accessKeys: [accessKey],
+      origin: () => origin,
+      log: () => {},
+    });
+    service = await createService({ port: 0, accessKey, upstream });
+    origin = new URL(service.url).host;
     Object.assign(process.env, {
       WebPubSubConnectionString: service.connectionString,
       WebPubSubHub: "chat",
@@ -53,7 +69,7 @@ describe.skipIf(!chromiumPath)("member lists and the planner line in chromium", 
       AllowedGroups: "room-*",
     });
     const { routes } = await import("../../functions/routes");
-    host = await createFunctionsHost({ routes, port: 0, functionKeys: [functionKey], cors: { allowedOrigins: [pageOrigin] } });
+    host = await createFunctionsHost({ routes, port: hostPort, functionKeys: [functionKey], cors: { allowedOrigins: [pageOrigin] } });
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
   });
 
@@ -95,7 +111,7 @@ describe.skipIf(!chromiumPath)("member lists and the planner line in chromium", 
     return report.sinceStart.total.outbound.billedUnits;
   }
 
-  it("shows the members of joined groups, refreshed on join and leave, with each refresh's billed cost", async () => {
+  it("shows the members of joined groups, refreshed on the function app's join and leave notices, with each refresh's billed cost", async () => {
     const alice = await openAs("alice");
     const bob = await openAs("bob");
     const aliceId = (await alice.locator("#connection-id").textContent())!;

@@ -81,7 +81,7 @@ let serviceOrigin: string | undefined;
 let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
 const planLine = mountPlanLine(ui.planLine, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined), intervalMs: 2000 });
-const presence = mountPresencePanel(ui.presencePanel, { settings, userId: () => ui.userId.value.trim(), onError: showError });
+const presence = mountPresencePanel(ui.presencePanel, { settings, onError: showError });
 
 function dispatch(event: ConnectionEvent): void {
   view = nextConnectionView(view, event);
@@ -286,7 +286,7 @@ async function changeGroup(action: "join" | "leave"): Promise<void> {
     if (action === "join") joinedGroups.add(group);
     else joinedGroups.delete(group);
     renderGroups();
-    // SignalR's REST API cannot list a group's members, so there is nothing for a notice to refresh.
+    // SignalR's REST API cannot list a group's members, so there is no list to show.
     if (!signalr) void presence.groupChanged(group, action === "join" ? "joined" : "left");
     ui.groupStatus.textContent = `${action === "join" ? "Joined" : "Left"} group ${group}.`;
   } catch (error) {

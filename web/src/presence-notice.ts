@@ -1,33 +1,10 @@
 /**
- * The small JSON notice a page sends to a group (through the send trigger) when it joins or
- * leaves, so the other members refresh their member lists, and what such a refresh costs. Pure.
+ * What a member-list refresh triggered by a presence notice cost, in billed messages. Pure.
  */
 import { billedUnits } from "../../common/billing-units";
+import { noticeBytes, type PresenceNotice } from "../../common/presence-notice";
 
-export type PresenceChange = "joined" | "left";
-
-export interface PresenceNotice {
-  presence: { group: string; change: PresenceChange; userId: string };
-}
-
-export function presenceNotice(group: string, change: PresenceChange, userId: string): PresenceNotice {
-  return { presence: { group, change, userId } };
-}
-
-/** The notice inside a received message, or undefined for any other message. */
-export function readPresenceNotice(data: unknown): PresenceNotice["presence"] | undefined {
-  if (typeof data !== "object" || data === null) return undefined;
-  const inner = (data as { presence?: unknown }).presence;
-  if (typeof inner !== "object" || inner === null) return undefined;
-  const { group, change, userId } = inner as Record<string, unknown>;
-  if (typeof group !== "string" || (change !== "joined" && change !== "left") || typeof userId !== "string") return undefined;
-  return { group, change, userId };
-}
-
-/** Bytes the notice weighs on the wire: the send trigger re-serialises JSON with JSON.stringify. */
-export function noticeBytes(notice: PresenceNotice["presence"]): number {
-  return new TextEncoder().encode(JSON.stringify({ presence: notice })).byteLength;
-}
+export { noticeBytes, presenceNotice, readPresenceNotice, type PresenceChange, type PresenceNotice } from "../../common/presence-notice";
 
 export interface RefreshCost {
   /** Billed messages the notice cost: one delivery per member, ceil(bytes / 2048) each. */

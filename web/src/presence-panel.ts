@@ -1,10 +1,10 @@
 /**
  * Members of the groups this page joined, from the function app's presence route, refreshed when
- * a member's page announces a join or leave (a notice sent to the group through the send
- * trigger), with what each refresh cost in billed messages.
+ * the function app tells the group that a connection joined or left (its events trigger, on the
+ * service's group presence events), with what each refresh cost in billed messages.
  */
-import { getJson, sendMessage, type FunctionApiSettings } from "./function-api";
-import { presenceNotice, readPresenceNotice, refreshCost, type PresenceChange } from "./presence-notice";
+import { getJson, type FunctionApiSettings } from "./function-api";
+import { readPresenceNotice, refreshCost, type PresenceChange } from "./presence-notice";
 
 interface MembersPage {
   members: Array<{ connectionId: string; userId: string | null }>;
@@ -16,13 +16,12 @@ export const MAX_PAGES_PER_REFRESH = 5;
 
 export interface PresencePanelOptions {
   settings: () => FunctionApiSettings;
-  userId: () => string;
   /** Where failures are reported (the page's error list). */
   onError: (action: string, error: unknown) => void;
 }
 
 export interface PresencePanel {
-  /** After this page joined or left `group`: update the list and tell the group's members. */
+  /** After this page joined or left `group`: show or drop its list (the members hear of it from the function app). */
   groupChanged(group: string, change: PresenceChange): Promise<void>;
   /** Every message the page receives; a presence notice refreshes its group. True when it was one. */
   onMessage(data: unknown): boolean;
@@ -85,17 +84,16 @@ export function mountPresencePanel(container: HTMLElement, options: PresencePane
   return {
     refresh,
     async groupChanged(group, change) {
-      if (change === "joined") sectionFor(group);
-      else {
+      if (change === "left") {
         sections.get(group)?.remove();
         sections.delete(group);
+        return;
       }
-      const notice = presenceNotice(group, change, options.userId());
-      const bytes = new TextEncoder().encode(JSON.stringify(notice));
+      sectionFor(group);
       try {
-        await sendMessage(options.settings(), { kind: "group", group }, { contentType: "application/json", bytes });
+        await refresh(group);
       } catch (error) {
-        options.onError(`Telling group ${group} you ${change}`, error);
+        options.onError(`Listing the members of ${group}`, error);
       }
     },
     onMessage(data) {

@@ -27,6 +27,12 @@ describe("the SignalR upstream trigger behind the local service", () => {
     await expect(live.connection.invoke("launchMissiles")).rejects.toThrow('The function app has no handler for "launchMissiles".');
   });
 
+  it("runs the same handler registry as Web PubSub: memberCount's grant rule holds, and SignalR's REST API cannot count", async () => {
+    const live = await suite.connect("alice", "json");
+    await expect(live.connection.invoke("memberCount", "secret")).rejects.toThrow('Group "secret" is not in the allow-list (AllowedGroups).');
+    await expect(live.connection.invoke("memberCount", { group: "room-1" })).rejects.toThrow(/member/i);
+  });
+
   it.each(["json", "messagepack"] as const)("relays a %s client's broadcast to everyone, and a group message to the group only", async (protocol) => {
     const [sender, member, other] = [await suite.connect("alice", protocol), await suite.connect("bob", "json"), await suite.connect("carol", "messagepack")];
     await suite.call("PUT", `/groups/room-1/connections/${encodeURIComponent(member.connectionId)}`);
