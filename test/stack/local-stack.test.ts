@@ -165,8 +165,49 @@ describe("npm start --events", () => {
     try {
       expect(await client.invokeEvent("echo", "hi", "text")).toMatchObject({ dataType: "text", data: "hi" });
       expect(await client.invokeEvent("echo", { n: 1 }, "json")).toMatchObject({ dataType: "json", data: { n: 1 } });
+      expect(await client.invokeEvent("memberCount", "lobby", "text")).toMatchObject({ dataType: "json", data: { group: "lobby", count: 0 } });
     } finally {
       client.stop();
+    }
+  });
+
+  it("tells a group's members who joined and left (the service's joined/left go to the events trigger), and carries a group stream", async () => {
+    const functionsBase = stack.stdout().match(/Function base URL: +(\S+)/)![1];
+    const { WebPubSubClient } = await import("@azure/web-pubsub-client");
+    const connect = async (userId: string) => {
+      const negotiate = `${functionsBase}/negotiate?userId=${userId}&group=room-9&role=webpubsub.sendToGroup.room-9`;
+      const client = new WebPubSubClient({ getClientAccessUrl: async () => ((await (await fetch(negotiate)).json()) as { url: string }).url }, { autoReconnect: false });
+      const notices: unknown[] = [];
+      client.on("server-message", (e) => notices.push(e.message.data));
+      await client.start();
+      return { client, notices };
+    };
+    const first = await connect("wendy");
+    const second = await connect("xavier");
+    try {
+      const deadline = Date.now() + 10_000;
+      while (first.notices.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(first.notices).toEqual([
+        { presence: { group: "room-9", change: "joined", userId: "wendy" } },
+        { presence: { group: "room-9", change: "joined", userId: "xavier" } },
+      ]);
+      const fragments: unknown[] = [];
+      let ended = false;
+      first.client.onGroupStream(async (stream) => {
+        for await (const fragment of stream) fragments.push(fragment.data);
+        ended = true;
+      });
+      const writer = await second.client.openGroupStream("room-9", { noEcho: true });
+      for (const token of ["stream", "ing ", "works"]) await writer.write(token, "text");
+      await writer.end();
+      while (!ended && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(fragments).toEqual(["stream", "ing ", "works"]);
+      second.client.stop();
+      while (first.notices.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(first.notices[2]).toEqual({ presence: { group: "room-9", change: "left", userId: "xavier" } });
+    } finally {
+      first.client.stop();
+      second.client.stop();
     }
   });
 
