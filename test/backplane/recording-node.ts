@@ -34,6 +34,8 @@ export class RecordingNode implements BackplaneNode {
         return { kind: "connections", value: [...this.connections].map((connectionId) => ({ connectionId, userId: null })) };
       case "usage":
         return { kind: "usage", value: { node: this.backplane.nodeId } };
+      case "groupState":
+        return { kind: "groupState", value: [] };
       default: {
         const _never: never = query;
         return _never;

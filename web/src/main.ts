@@ -9,6 +9,7 @@ import { buildBody, byteLength, clientSdkData, padText, type DataType } from "./
 import { describeFailure } from "./plain-errors";
 import { mountPlanLine } from "./plan-line";
 import { mountPresencePanel } from "./presence-panel";
+import { mountInvokePanel, mountStreamPanel } from "./live-panels";
 import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
 import { protocolLabel, startSignalRSession, type HubProtocolChoice, type SignalRSession } from "./signalr-session";
@@ -82,6 +83,24 @@ let nodes: NodePanel | undefined;
 const usage = mountUsagePanel(ui.usagePanel, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined) });
 const planLine = mountPlanLine(ui.planLine, { usageUrl: () => (serviceOrigin ? `${serviceOrigin}/api/usage` : undefined), intervalMs: 2000 });
 const presence = mountPresencePanel(ui.presencePanel, { settings, onError: showError });
+const liveSources = { webPubSub: () => (view.status === "connected" ? client : null), signalr: () => (view.status === "connected" ? signalr : null) };
+mountInvokePanel(
+  { form: element("invoke-form"), event: element("invoke-event"), dataType: element("invoke-type"), payload: element("invoke-payload"), result: element("invoke-result") },
+  liveSources,
+);
+const streams = mountStreamPanel(
+  {
+    form: element("stream-form"),
+    group: element("stream-group"),
+    text: element("stream-text"),
+    delay: element("stream-delay"),
+    start: element("stream-start"),
+    cancel: element("stream-cancel"),
+    status: element("stream-status"),
+    received: element("streams-received"),
+  },
+  liveSources,
+);
 
 function dispatch(event: ConnectionEvent): void {
   view = nextConnectionView(view, event);
@@ -235,9 +254,12 @@ async function connect(): Promise<void> {
   next.on("stopped", () => dispatch({ kind: "sdk-stopped" }));
   next.on("server-message", (event) => receiveServerMessage(event.message.dataType, event.message.data));
   next.on("group-message", (event) => {
+    // Stream fragments are shown by the stream panel as they arrive, not as separate messages.
+    if (event.message.stream) return;
     const from = event.message.fromUserId ? ` from ${event.message.fromUserId}` : "";
     appendMessage(ui.messages, { at: new Date(), sender: `group ${event.message.group}${from}`, dataType: event.message.dataType, data: event.message.data });
   });
+  streams.attach(next);
   client = next;
   try {
     await next.start();

@@ -1,0 +1,145 @@
+/**
+ * The web page's "Invoke" and "Stream to a group" panels in real chromium, two pages at phone
+ * width (390 px): the page (bundled from web/, served from its own origin) talks to the real
+ * functions host, whose events trigger answers invocations, and to the real local service.
+ */
+import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { extname, join } from "node:path";
+import { build } from "esbuild";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createServer as createService, type ServiceServer } from "../../emulator/src/server";
+import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
+import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
+import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
+import { freePort } from "../../scripts/free-port";
+import { requiredBinary } from "../support/required-binary";
+
+const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
+const root = join(__dirname, "..", "..");
+const accessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
+
+describe.skipIf(!chromiumPath)("the Invoke and Stream panels in chromium, at 390 px", () => {
+  let dir: string;
+  let pageServer: http.Server;
+  let pageOrigin: string;
+  let service: ServiceServer;
+  let host: FunctionsHost;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "live-panels-"));
+    await build({ entryPoints: [join(root, "web", "src", "main.ts")], outfile: join(dir, "app.js"), bundle: true, platform: "browser", format: "iife", target: ["es2022"], logLevel: "warning" });
+    await Promise.all(["index.html", "styles.css"].map((name) => copyFile(join(root, "web", name), join(dir, name))));
+    const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
+    pageServer = http.createServer((req, res) => {
+      const name = new URL(req.url ?? "/", "http://x").pathname.slice(1) || "index.html";
+      if (!["index.html", "app.js", "styles.css"].includes(name)) return void res.writeHead(404).end();
+      readFile(join(dir, name)).then((body) => res.writeHead(200, { "content-type": types[extname(name)]! }).end(body));
+    });
+    await new Promise<void>((resolve) => pageServer.listen(0, "127.0.0.1", resolve));
+    pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+
+    const hostPort = await freePort();
+    let origin = "";
+    const upstream = createUpstreamDispatcher({
+      settings: parseUpstreamSettings({ WebPubSub: { Hubs: { chat: { EventHandlers: [{ UrlTemplate: `http://127.0.0.1:${hostPort}/api/events/{hub}`, EventPattern: "*", SystemEvents: [] }] } } } }),
+      accessKeys: [accessKey],
+      origin: () => origin,
+      log: () => {},
+    });
+    service = await createService({ port: 0, accessKey, upstream });
+    origin = new URL(service.url).host;
+    Object.assign(process.env, {
+      WebPubSubConnectionString: service.connectionString,
+      WebPubSubHub: "chat",
+      IdentityMode: "anonymous",
+      AllowedGroups: "room-*",
+      AllowedRoles: "webpubsub.sendToGroup.room-*",
+    });
+    const { routes } = await import("../../functions/routes");
+    host = await createFunctionsHost({ routes, port: hostPort, cors: { allowedOrigins: [pageOrigin] } });
+    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await service?.close();
+    await new Promise((resolve) => pageServer?.close(resolve));
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  async function openAs(userId: string, token: { groups: string; roles?: string }): Promise<Page> {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    page.setDefaultTimeout(10_000);
+    page.on("pageerror", (error) => console.error(`[${userId} page] ${error.message}`));
+    await page.goto(`${pageOrigin}/?api=${encodeURIComponent(`${host.url}/api`)}`);
+    await page.waitForSelector("body[data-ready=true]");
+    await page.getByLabel("User id", { exact: true }).fill(userId);
+    await page.getByText("Token options", { exact: true }).click();
+    await page.getByLabel("Groups at connect", { exact: false }).fill(token.groups);
+    if (token.roles) await page.getByLabel("Roles", { exact: false }).fill(token.roles);
+    await page.getByRole("button", { name: "Connect", exact: true }).click();
+    await page.waitForSelector("#connection-status[data-state=connected]");
+    return page;
+  }
+
+  async function invoke(page: Page, event: string, dataType: string, payload: string): Promise<string> {
+    await page.getByLabel("Event name", { exact: true }).fill(event);
+    await page.getByLabel("Invoke data type", { exact: true }).selectOption(dataType);
+    await page.getByLabel("Invoke payload", { exact: true }).fill(payload);
+    await page.getByRole("button", { name: "Invoke", exact: true }).click();
+    await page.waitForSelector("#invoke-result:not([data-state=waiting])[data-state]");
+    return (await page.locator("#invoke-result").textContent())!;
+  }
+
+  const noSideways = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+
+  it("invokes the app's handlers and shows the answer or the error with the round trip", async () => {
+    const page = await openAs("ivy", { groups: "room-1" });
+    expect(await invoke(page, "echo", "text", "hello there")).toMatch(/^Answered in \d+ ms, text: hello there$/);
+    expect(await invoke(page, "echo", "json", '{"n":[1,2]}')).toMatch(/^Answered in \d+ ms, json: \{"n":\[1,2\]\}$/);
+    expect(await invoke(page, "memberCount", "text", "room-1")).toMatch(/^Answered in \d+ ms, json: \{"group":"room-1","count":1,"capped":false,"cap":10000\}$/);
+    expect(await invoke(page, "launchMissiles", "text", "now")).toMatch(/^Failed in \d+ ms: NotFound: The function app has no handler for event "launchMissiles"\.$/);
+    expect(await noSideways(page)).toBe(true);
+    await page.close();
+  });
+
+  it("streams a reply word by word to another page, which renders it as it arrives, and a cancel ends it with the sender's error", async () => {
+    const writer = await openAs("writer", { groups: "room-2", roles: "webpubsub.sendToGroup.room-2" });
+    const reader = await openAs("reader", { groups: "room-2" });
+    await writer.getByLabel("Stream to group", { exact: true }).fill("room-2");
+    await writer.getByLabel("Reply to stream", { exact: true }).fill("Tokens arrive one by one, like an answer being written.");
+    await writer.getByLabel("Milliseconds between fragments", { exact: true }).fill("40");
+    await writer.getByRole("button", { name: "Stream", exact: true }).click();
+    // Part-way, the reader already shows some words but not all.
+    await expect.poll(() => reader.locator("#streams-received li .stream-text").first().textContent()).toMatch(/^Tokens arrive/);
+    const firstStream = reader.locator("#streams-received li").first();
+    await expect.poll(() => firstStream.getAttribute("data-state")).toBe("ended");
+    expect(await firstStream.textContent()).toBe("group room-2 from writer: Tokens arrive one by one, like an answer being written. (ended)");
+    await expect.poll(() => writer.locator("#stream-status").textContent()).toBe("Streamed 10 fragment(s) to room-2.");
+    // The writer is in the group too: it sees its own stream, and it is not logged as messages.
+    await expect.poll(() => writer.locator("#streams-received li").first().getAttribute("data-state")).toBe("ended");
+    expect(await reader.locator("#messages li").count()).toBe(0);
+
+    await writer.getByLabel("Milliseconds between fragments", { exact: true }).fill("400");
+    await writer.getByRole("button", { name: "Stream", exact: true }).click();
+    await expect.poll(() => reader.locator("#streams-received li").count()).toBe(2);
+    await writer.getByRole("button", { name: "Cancel", exact: true }).click();
+    const second = reader.locator("#streams-received li").first();
+    await expect.poll(() => second.getAttribute("data-state")).toBe("failed");
+    expect(await second.locator(".stream-state").textContent()).toBe(" (ended with UserError SenderCancelled: The sender cancelled the stream.)");
+    expect(await writer.locator("#stream-status").textContent()).toMatch(/^Cancelled after \d of 10 fragment\(s\): receivers see the stream end with an error\.$/);
+
+    // Without the send role the start is refused, and the page says why.
+    await reader.getByLabel("Stream to group", { exact: true }).fill("room-2");
+    await reader.getByRole("button", { name: "Stream", exact: true }).click();
+    await expect.poll(() => reader.locator("#stream-status").getAttribute("data-state")).toBe("failed");
+    expect(await reader.locator("#stream-status").textContent()).toMatch(/^The stream failed: Forbidden: /);
+    for (const page of [writer, reader]) expect(await noSideways(page)).toBe(true);
+  });
+});
