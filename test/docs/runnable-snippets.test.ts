@@ -29,6 +29,9 @@ describe("the guides' runnable snippets", () => {
   it("there are some: the SignalR guide's and the local service guide's", () => {
     expect(snippets.map((s) => `${s.guide}:${s.file}`).sort()).toEqual([
       "local-service.md:create-server.mts",
+      "local-service.md:group-state.mts",
+      "local-service.md:group-stream.mts",
+      "local-service.md:invoke.mts",
       "local-service.md:start-local-service.mts",
       "signalr.md:signalr-library.mts",
     ]);
@@ -38,6 +41,9 @@ describe("the guides' runnable snippets", () => {
     mkdirSync(DIR, { recursive: true });
     writeFileSync(join(DIR, file), code);
     const { stdout } = await run(process.execPath, ["--import", "tsx", join(DIR, file)], { cwd: ROOT, timeout: 30_000 });
+    if (file === "invoke.mts") expect(stdout.trim()).toBe("text echo: hi");
+    if (file === "group-stream.mts") expect(stdout.trim()).toBe("Streaming");
+    if (file === "group-state.mts") expect(stdout.trim()).toBe("system ack groupStateSnapshot groupStateUpdate");
     if (file === "signalr-library.mts") expect(stdout.trim().split("\n")).toEqual([expect.stringMatching(/^Endpoint=http:\/\/localhost;Port=\d+;AccessKey=.+;Version=1\.0;$/), "Connected"]);
   }, 40_000);
 });
