@@ -236,6 +236,26 @@ describe("group stream frames on a raw socket", () => {
     expect(publisher.inbox.closed).toBeUndefined();
   });
 
+  it("answers a fragment for another connection's stream with StreamNotFound, and leaves that stream alone", async () => {
+    const server = await fixture.start();
+    const { send, sent, got } = await socketPair(server, JSON_PROTOCOL);
+    const intruder = await fixture.openSocket(await fixture.clientUrl(server, "hub1", { userId: "intruder", roles: SEND_AND_JOIN }), JSON_PROTOCOL);
+    await intruder.inbox.frameCount(1);
+    send({ type: "sendToGroup", group: "g", stream: { streamId: "mine" } });
+    await until(() => (sent().length === 1 ? true : undefined));
+    intruder.socket.send(JSON.stringify({ type: "streamData", streamId: "mine", streamSequenceId: 1, dataType: "text", data: "forged" }));
+    intruder.socket.send(JSON.stringify({ type: "streamEnd", streamId: "mine" }));
+    await intruder.inbox.frameCount(3);
+    expect(intruder.inbox.json().slice(1).map((f) => [f.type, (f.error as { name: string }).name])).toEqual([
+      ["streamClosed", "StreamNotFound"],
+      ["streamClosed", "StreamNotFound"],
+    ]);
+    send({ type: "streamData", streamId: "mine", streamSequenceId: 1, dataType: "text", data: "genuine" });
+    send({ type: "streamEnd", streamId: "mine" });
+    await until(() => (got().length === 2 ? true : undefined));
+    expect(got().map((f) => f.data)).toEqual(["genuine", ""]);
+  });
+
   it("ends an open stream with BadRequest on a malformed fragment, and keeps the connection", async () => {
     const server = await fixture.start();
     const { send, sent, got, publisher } = await socketPair(server, JSON_PROTOCOL);
