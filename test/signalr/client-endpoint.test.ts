@@ -19,7 +19,7 @@ afterEach(async () => {
 const SECONDARY = "SECONDARY-KEY-0123456789-0123456789-01234567";
 
 describe("client negotiate", () => {
-  it("answers version 1 with a public connectionId, a secret connectionToken, WebSockets only and never a url", async () => {
+  it("answers version 1 with a public connectionId, a secret connectionToken, the three transports and never a url", async () => {
     const server = await fixture.start();
     const response = await fetch(`${server.url}/client/negotiate?hub=Chat&negotiateVersion=1`, { method: "POST", headers: { authorization: `Bearer ${clientToken("chat")}` } });
     expect(response.status).toBe(200);
@@ -29,7 +29,11 @@ describe("client negotiate", () => {
     expect(body.connectionId).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(body.connectionToken).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(body.connectionToken).not.toBe(body.connectionId);
-    expect(body.availableTransports).toEqual([{ transport: "WebSockets", transferFormats: ["Text", "Binary"] }]);
+    expect(body.availableTransports).toEqual([
+      { transport: "WebSockets", transferFormats: ["Text", "Binary"] },
+      { transport: "ServerSentEvents", transferFormats: ["Text"] },
+      { transport: "LongPolling", transferFormats: ["Text", "Binary"] },
+    ]);
   });
 
   it("answers version 0 without a connectionToken; the connectionId is then the socket's id", async () => {

@@ -29,7 +29,8 @@ function sendError(req: IncomingMessage, res: ServerResponse, error: RestHttpErr
 
 /**
  * `POST /client/negotiate?hub=…`: checks the client token and answers with a public
- * `connectionId` and a secret single-use `connectionToken` for the WebSocket. Never a `url`:
+ * `connectionId` and a secret `connectionToken`: used once by a WebSocket, or by every request of
+ * a Server-Sent Events or Long Polling connection for as long as it lives. Never a `url`:
  * the client would treat it as a redirect and negotiate again.
  */
 export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps: { options: ResolvedServiceOptions; tokens: ConnectionTokens; keys: readonly KeyObject[] }): void {
@@ -68,6 +69,11 @@ export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps:
     negotiateVersion: version,
     connectionId,
     ...(version === 1 ? { connectionToken: id } : {}),
-    availableTransports: [{ transport: "WebSockets", transferFormats: ["Text", "Binary"] }],
+    // The order the client tries them in; Server-Sent Events carry text only, so never MessagePack.
+    availableTransports: [
+      { transport: "WebSockets", transferFormats: ["Text", "Binary"] },
+      { transport: "ServerSentEvents", transferFormats: ["Text"] },
+      { transport: "LongPolling", transferFormats: ["Text", "Binary"] },
+    ],
   });
 }

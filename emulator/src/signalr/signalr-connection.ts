@@ -1,8 +1,7 @@
-import type { RawData, WebSocket } from "ws";
 import { ClientSession, type SendOutcome } from "../node/client-session";
 import type { OutboundFrames } from "../node/outbound-frames";
 import type { SessionAdapter } from "../node/session-adapter";
-import { WebSocketTransport } from "../ws/websocket-transport";
+import type { HubChannel } from "./hub-channel";
 import type { ServiceNode } from "../node/service-node";
 import { closeReason } from "../node/session-lifecycle";
 import type { ResolvedServiceOptions } from "../options";
@@ -32,15 +31,11 @@ export interface SignalRConnectionDeps {
   upstream: SignalRUpstream;
 }
 
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
-
 /**
- * One SignalR client socket: the handshake, then the JSON or MessagePack hub protocol. It is the
- * session's adapter, so the core's deliveries, closes and shutdown come back through it.
+ * One SignalR client connection, over any transport (its channel): the handshake, then the JSON
+ * or MessagePack hub protocol. It is the session's adapter, so the core's deliveries, closes and
+ * shutdown come back through it. The transport hands it what the client sent (`receive`) and
+ * says when it is gone (`channelClosed`).
  */
 export class SignalRConnection implements SessionAdapter {
   private protocol: HubProtocolName | undefined;
@@ -59,16 +54,22 @@ export class SignalRConnection implements SessionAdapter {
   private done = false;
   /** Aborts this connection's upstream invocations still in flight once it ends: nothing of it outlives it. */
   private readonly invocations = new AbortController();
-  /** The session's view of this socket (the face writes its own frames to the socket itself). */
-  private readonly transport: WebSocketTransport;
-
   constructor(
     private readonly deps: SignalRConnectionDeps,
-    private readonly socket: WebSocket,
+    private readonly channel: HubChannel,
     private readonly caller: UpstreamCaller,
   ) {
     this.lastReceivedAt = deps.options.clock.now();
-    this.transport = new WebSocketTransport(socket);
+  }
+
+  /** The hub protocol once the handshake named it. */
+  get hubProtocol(): HubProtocolName | undefined {
+    return this.protocol;
+  }
+
+  /** True once the connection is over (the transport should stop taking requests for it). */
+  get finished(): boolean {
+    return this.done;
   }
 
   start(): void {
@@ -76,24 +77,38 @@ export class SignalRConnection implements SessionAdapter {
     this.handshakeTimer = clock.setTimeout(() => {
       if (!this.protocol) this.refuseHandshake("The handshake did not arrive in time.");
     }, this.deps.settings.handshakeTimeoutMs);
-    this.socket.on("message", (data, isBinary) => {
-      try {
-        this.onFrame(toBuffer(data), isBinary);
-      } catch (error) {
-        // A bug must cost this connection only, never the process or other connections.
-        this.deps.options.logger.error(`SignalR frame failed on ${this.caller.connectionId}: ${(error as Error).message}`);
-        this.closeWithError("Internal error.", INTERNAL_ERROR);
-      }
-    });
-    this.socket.on("close", (code) => this.onSocketClosed(code));
+  }
+
+  /**
+   * What the client sent: one WebSocket message, or one POST body of the HTTP transports (whose
+   * type follows the protocol: `isBinary` undefined).
+   */
+  receive(bytes: Buffer, isBinary?: boolean): void {
+    try {
+      this.onFrame(bytes, isBinary ?? this.protocol === "messagepack");
+    } catch (error) {
+      // A bug must cost this connection only, never the process or other connections.
+      this.deps.options.logger.error(`SignalR frame failed on ${this.caller.connectionId}: ${(error as Error).message}`);
+      this.closeWithError("Internal error.", INTERNAL_ERROR);
+    }
+  }
+
+  /** The client is still there though it sent nothing (a Long Polling poll). */
+  touch(): void {
+    this.lastReceivedAt = this.deps.options.clock.now();
+  }
+
+  /** The transport is gone (socket closed, stream aborted, no poll in time, DELETE). */
+  channelClosed(code: number): void {
+    this.onSocketClosed(code);
   }
 
   // --- SessionAdapter -----------------------------------------------------------------------
 
   sendData(frames: OutboundFrames): SendOutcome {
     const target = frames.message.invocationTarget;
-    if (target === undefined || this.socket.readyState !== this.socket.OPEN || this.done) return "sent";
-    if (this.socket.bufferedAmount > this.deps.options.maxOutboundBytesPerConnection) {
+    if (target === undefined || !this.channel.open || this.done) return "sent";
+    if (this.channel.bufferedAmount > this.deps.options.maxOutboundBytesPerConnection) {
       // A client that does not read: the message is dropped for it, and the core ends the session
       // once this fan-out is over (a Close that allows reconnecting, 1008, counted in /metrics).
       this.allowReconnect = true;
@@ -101,9 +116,9 @@ export class SignalRConnection implements SessionAdapter {
       return "outboundLimit";
     }
     if (this.protocol === "messagepack") {
-      this.socket.send(frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data)), { binary: true });
+      this.channel.send(frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data)), true);
     } else {
-      this.socket.send(frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data)), { binary: false });
+      this.channel.send(frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data)), false);
     }
     return "sent";
   }
@@ -116,7 +131,7 @@ export class SignalRConnection implements SessionAdapter {
     if (how.notifyClient) {
       this.send({ kind: "close", ...(reason ? { error: reason } : {}), ...(this.allowReconnect ? { allowReconnect: true } : {}) }, false);
     }
-    this.socket.close(how.closeCode ?? NORMAL_CLOSURE, closeReason(reason));
+    this.channel.close(how.closeCode ?? NORMAL_CLOSURE, closeReason(reason));
   }
 
   ended(reason: string): void {
@@ -152,8 +167,12 @@ export class SignalRConnection implements SessionAdapter {
       return;
     }
     this.deps.options.clock.clearTimeout(this.handshakeTimer);
+    if (request.protocol === "messagepack" && this.channel.kind === "ServerSentEvents") {
+      this.refuseHandshake("Cannot use the 'messagepack' protocol on the current transport. The transport does not support 'Binary' transfer format.");
+      return;
+    }
     this.protocol = request.protocol;
-    this.socket.send(handshakeResponse(), { binary: false });
+    this.channel.send(handshakeResponse(), false);
     this.openSession();
     this.scheduleKeepAlive();
     if (rest.length > 0) this.onMessages(rest, request.protocol === "messagepack");
@@ -163,8 +182,8 @@ export class SignalRConnection implements SessionAdapter {
     if (this.done) return;
     this.done = true;
     this.stopTimers();
-    if (this.socket.readyState === this.socket.OPEN) this.socket.send(handshakeResponse(error), { binary: false });
-    this.socket.close(NORMAL_CLOSURE, closeReason(error));
+    if (this.channel.open) this.channel.send(handshakeResponse(error), false);
+    this.channel.close(NORMAL_CLOSURE, closeReason(error));
   }
 
   private openSession(): void {
@@ -181,7 +200,7 @@ export class SignalRConnection implements SessionAdapter {
       maxUnackedBytes: options.maxUnackedBytes,
       adapter: this,
     });
-    node.lifecycle.open(this.session, this.transport, []);
+    node.lifecycle.open(this.session, this.channel, []);
   }
 
   private onMessages(bytes: Buffer, isBinary: boolean): void {
@@ -271,8 +290,8 @@ export class SignalRConnection implements SessionAdapter {
         return;
       case "message":
         // The upstream answers with a complete framed message in the caller's protocol.
-        if (this.socket.readyState !== this.socket.OPEN || this.overOutboundLimit()) return;
-        this.socket.send(answer.bytes, { binary: this.protocol === "messagepack" });
+        if (!this.channel.open || this.overOutboundLimit()) return;
+        this.channel.send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength), this.protocol === "messagepack");
         this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", answer.bytes.length);
         return;
       case "void":
@@ -292,16 +311,16 @@ export class SignalRConnection implements SessionAdapter {
 
   /** Sends one message in the connection's protocol; `billed` messages count in the meter (pings and closes do not). */
   private send(message: HubMessage, billed = message.kind !== "ping"): void {
-    if (this.socket.readyState !== this.socket.OPEN) return;
+    if (!this.channel.open) return;
     // The Close that ends a session goes out whatever is buffered; anything else respects the limit.
     if (message.kind !== "close" && this.overOutboundLimit()) return;
     if (this.protocol === "messagepack") {
       const frame = serializeMessagePackMessage(message);
-      this.socket.send(frame, { binary: true });
+      this.channel.send(frame, true);
       if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", frame.length);
     } else {
       const frame = serializeJsonMessage(message);
-      this.socket.send(frame, { binary: false });
+      this.channel.send(frame, false);
       if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", Buffer.byteLength(frame));
     }
   }
@@ -312,7 +331,7 @@ export class SignalRConnection implements SessionAdapter {
    * reconnect, 1008, counted in /metrics).
    */
   private overOutboundLimit(): boolean {
-    if (this.socket.bufferedAmount <= this.deps.options.maxOutboundBytesPerConnection) return false;
+    if (this.channel.bufferedAmount <= this.deps.options.maxOutboundBytesPerConnection) return false;
     if (!this.done && this.session) {
       this.done = true;
       this.allowReconnect = true;
@@ -345,14 +364,14 @@ export class SignalRConnection implements SessionAdapter {
     if (this.done) return;
     this.done = true;
     if (this.session) this.deps.node.lifecycle.end(this.session, reason, { notifyClient, ...(closeCode === undefined ? {} : { closeCode }) });
-    else this.socket.close(closeCode ?? NORMAL_CLOSURE, closeReason(reason));
+    else this.channel.close(closeCode ?? NORMAL_CLOSURE, closeReason(reason));
   }
 
   private onSocketClosed(code: number): void {
     this.stopTimers();
     if (code === 1000 || code === 1001 || code === 1005) this.cleanClose = true;
     this.done = true;
-    if (this.session) this.deps.node.lifecycle.transportClosed(this.session, this.transport, code);
+    if (this.session) this.deps.node.lifecycle.transportClosed(this.session, this.channel, code);
   }
 
   private stopTimers(): void {

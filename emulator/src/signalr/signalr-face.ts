@@ -1,6 +1,6 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer } from "ws";
+import { WebSocketServer, type RawData } from "ws";
 import { hmacKey } from "../../../common/signing-key";
 import type { ServiceNode } from "../node/service-node";
 import type { ResolvedServiceOptions } from "../options";
@@ -9,6 +9,10 @@ import { ConnectionTokens } from "./connection-tokens";
 import { resolveHubName } from "./hub-names";
 import { handleNegotiate, newSignalRId } from "./negotiate-handler";
 import { handleSignalRRest } from "./rest-handler";
+import { WebSocketHubChannel } from "./hub-channel";
+import { LongPollingChannel, ServerSentEventsChannel } from "./http-transports";
+import { corsHeaders } from "./cors";
+import { readBody } from "../rest/rest-body";
 import { SignalRConnection } from "./signalr-connection";
 import type { ResolvedSignalROptions } from "./signalr-options";
 import { upgradeBearer, verifySignalRClientToken, type SignalRClientIdentity } from "./signalr-token";
@@ -19,6 +23,12 @@ export interface SignalRFace {
   request(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): void;
+}
+
+function toBuffer(data: RawData): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data);
+  return Buffer.from(data);
 }
 
 /** The query the upstream sees: the connect request's, without the access token. */
@@ -65,7 +75,158 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
       void handleSignalRRest(req, res, { node, options, keys: tokenKeys });
       return true;
     }
+    if (path === "/client" || path === "/client/") {
+      httpTransport(req, res).catch((error: unknown) => {
+        options.logger.error(`SignalR client request failed: ${(error as Error).message}`);
+        if (!res.headersSent) plain(req, res, 500, "Internal error.");
+        else res.end();
+      });
+      return true;
+    }
     return false;
+  };
+
+  /** Connections on the HTTP transports, by their connection token, for as long as they live. */
+  const httpConnections = new Map<string, { connection: SignalRConnection; channel: LongPollingChannel | ServerSentEventsChannel; hubKey: string }>();
+
+  const plain = (req: http.IncomingMessage, res: http.ServerResponse, status: number, text: string): void => {
+    res.writeHead(status, { ...corsHeaders(req), "content-type": "text/plain; charset=utf-8", "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+
+  /** Server-Sent Events (GET with Accept: text/event-stream), Long Polling (other GETs), sends (POST) and LP stops (DELETE). */
+  const httpTransport = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (req.method === "OPTIONS") {
+      const requested = req.headers["access-control-request-headers"];
+      res.writeHead(204, {
+        ...corsHeaders(req),
+        "access-control-allow-methods": "GET, POST, DELETE",
+        ...(requested ? { "access-control-allow-headers": requested } : {}),
+        "access-control-max-age": "600",
+        "content-length": 0,
+      });
+      res.end();
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "POST" && req.method !== "DELETE") {
+      res.setHeader("allow", "GET, POST, DELETE, OPTIONS");
+      plain(req, res, 405, "Use GET, POST or DELETE.");
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const id = url.searchParams.get("id");
+    if (!id) {
+      req.resume();
+      plain(req, res, 400, "Connection ID required");
+      return;
+    }
+    const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
+    if (!hub.ok) {
+      req.resume();
+      plain(req, res, 400, `The ${hub.which} query parameter is missing or invalid.`);
+      return;
+    }
+    const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
+    const check = token ? verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }, hub.hub) : undefined;
+    if (!check?.ok) {
+      req.resume();
+      plain(req, res, 401, check ? `Unauthorized: ${check.reason}.` : "An access token is required (Authorization: Bearer or access_token).");
+      return;
+    }
+    const active = httpConnections.get(id);
+    if (active && active.hubKey !== hub.key) {
+      req.resume();
+      plain(req, res, 404, "No Connection with that ID");
+      return;
+    }
+    const sse = req.method === "GET" && (req.headers.accept ?? "").includes("text/event-stream");
+    switch (req.method) {
+      case "GET": {
+        if (active) {
+          if (active.channel instanceof LongPollingChannel && !sse) active.channel.accept(req, res, corsHeaders(req));
+          else if (active.channel instanceof ServerSentEventsChannel && sse) plain(req, res, 409, "An event stream is already open for this connection.");
+          else plain(req, res, 400, "Cannot change transports mid-connection");
+          return;
+        }
+        const pending = tokens.take(id);
+        if (!pending || pending.hubKey !== hub.key) {
+          // 4xx, never 5xx: a Node EventSource would retry a 5xx by itself every second.
+          plain(req, res, 404, "No Connection with that ID");
+          return;
+        }
+        const refusal = options.meter.admitConnection(hub.key);
+        if (refusal) {
+          plain(req, res, refusal.status, `${refusal.code}: ${refusal.message}`);
+          return;
+        }
+        const caller = { hubKey: hub.key, hub: hub.hub, connectionId: pending.connectionId, userId: pending.identity.userId, claims: pending.identity.claims, query: clientQuery(url) };
+        let connection: SignalRConnection;
+        if (sse) {
+          const channel = new ServerSentEventsChannel(res, corsHeaders(req));
+          connection = new SignalRConnection({ node, options, settings, upstream }, channel, caller);
+          httpConnections.set(id, { connection, channel, hubKey: hub.key });
+          res.once("close", () => {
+            httpConnections.delete(id);
+            // The client closes its EventSource to stop: no status to tell a stop from a drop.
+            connection.channelClosed(1005);
+          });
+          connection.start();
+          return;
+        }
+        const channel: LongPollingChannel = new LongPollingChannel(settings.longPollTimeoutMs, settings.longPollGraceMs, {
+          polled: () => connection.touch(),
+          gone: (code) => {
+            httpConnections.delete(id);
+            connection.channelClosed(code);
+          },
+        });
+        connection = new SignalRConnection({ node, options, settings, upstream }, channel, caller);
+        httpConnections.set(id, { connection, channel, hubKey: hub.key });
+        connection.start();
+        channel.accept(req, res, corsHeaders(req));
+        return;
+      }
+      case "POST": {
+        if (!active || active.connection.finished) {
+          req.resume();
+          plain(req, res, 404, "No Connection with that ID");
+          return;
+        }
+        let body: Buffer;
+        try {
+          body = await readBody(req, options.maxClientFrameBytes);
+        } catch (error) {
+          const status = (error as { status?: number }).status ?? 400;
+          if (status === 413) {
+            // The message never reaches the upstream or any client; the connection goes on.
+            plain(req, res, 413, `Payload Too Large: a message sent over ${active.channel.kind === "LongPolling" ? "Long Polling" : "Server-Sent Events"} is at most ${options.maxClientFrameBytes} bytes.`);
+            res.once("finish", () => req.destroy());
+            return;
+          }
+          plain(req, res, 400, "The request body could not be read.");
+          return;
+        }
+        plain(req, res, 200, "");
+        if (body.length > 0) active.connection.receive(body);
+        return;
+      }
+      case "DELETE": {
+        req.resume();
+        if (!active) {
+          plain(req, res, 404, "No Connection with that ID");
+          return;
+        }
+        if (!(active.channel instanceof LongPollingChannel)) {
+          plain(req, res, 400, "Cannot terminate this connection using the DELETE endpoint.");
+          return;
+        }
+        plain(req, res, 202, "");
+        active.channel.terminate();
+        return;
+      }
+      default:
+        return;
+    }
   };
 
   /** Guard clauses: path, hub, token, connection id, quota. */
@@ -110,7 +271,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => {}); // ws closes the socket itself (1009 and friends)
-      const connection = new SignalRConnection({ node, options, settings, upstream }, ws, {
+      const connection = new SignalRConnection({ node, options, settings, upstream }, new WebSocketHubChannel(ws, settings.webSocketFragmentBytes), {
         hubKey: decision.hubKey,
         hub: decision.hub,
         connectionId: decision.connectionId,
@@ -119,6 +280,8 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
         query: clientQuery(decision.url),
       });
       connection.start();
+      ws.on("message", (data, isBinary) => connection.receive(toBuffer(data), isBinary));
+      ws.on("close", (code) => connection.channelClosed(code));
     });
   };
 
@@ -128,6 +291,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     close: () => {
       upstream.close();
       wss.close();
+      for (const { channel } of httpConnections.values()) if (channel instanceof LongPollingChannel) channel.terminate();
     },
   };
 }

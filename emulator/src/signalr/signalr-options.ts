@@ -21,12 +21,27 @@ export interface SignalROptions {
   upstreamTimeoutMs?: number;
   /** Largest upstream response body relayed to a client. @default 16_777_216 */
   maxUpstreamResponseBytes?: number;
+  /**
+   * A message larger than this goes to WebSocket clients as one fragmented WebSocket message whose
+   * frames carry at most this many payload bytes, as Azure SignalR Service splits messages into
+   * 2 KB frames; 0 sends every message as one frame. @default 2048
+   */
+  webSocketFragmentBytes?: number;
+  /** How long the service holds a Long Polling poll open when it has nothing to send. @default 90_000 */
+  longPollTimeoutMs?: number;
+  /** A Long Polling connection with no poll for this long is closed (Azure's 5 s poll interval). @default 5_000 */
+  longPollGraceMs?: number;
 }
 
 export type ResolvedSignalROptions = Readonly<Required<SignalROptions>>;
 
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value <= 0) throw new InvalidOptionsError(`signalr.${name} must be a positive integer, got ${String(value)}`);
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new InvalidOptionsError(`signalr.${name} must be a non-negative integer, got ${String(value)}`);
   return value;
 }
 
@@ -47,5 +62,8 @@ export function resolveSignalROptions(options: SignalROptions = {}): ResolvedSig
     upstream: Object.freeze([...upstream]),
     upstreamTimeoutMs: positive("upstreamTimeoutMs", options.upstreamTimeoutMs ?? 30_000),
     maxUpstreamResponseBytes: positive("maxUpstreamResponseBytes", options.maxUpstreamResponseBytes ?? 16 * 1024 * 1024),
+    webSocketFragmentBytes: nonNegative("webSocketFragmentBytes", options.webSocketFragmentBytes ?? 2048),
+    longPollTimeoutMs: positive("longPollTimeoutMs", options.longPollTimeoutMs ?? 90_000),
+    longPollGraceMs: positive("longPollGraceMs", options.longPollGraceMs ?? 5_000),
   });
 }

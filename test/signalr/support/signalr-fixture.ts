@@ -1,4 +1,4 @@
-import { HubConnectionBuilder, LogLevel, type HubConnection, type IRetryPolicy } from "@microsoft/signalr";
+import { HubConnectionBuilder, LogLevel, type HttpTransportType, type HubConnection, type IRetryPolicy } from "@microsoft/signalr";
 import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 import jwt from "jsonwebtoken";
 import { DEFAULT_ACCESS_KEY, type ServiceOptions } from "../../../emulator/src/options";
@@ -40,6 +40,8 @@ export interface ConnectOptions {
   reconnect?: boolean;
   keepAliveMs?: number;
   serverTimeoutMs?: number;
+  /** Only this transport (WebSockets, ServerSentEvents or LongPolling). @default any, in negotiate's order */
+  transport?: HttpTransportType;
 }
 
 /** Servers and clients a suite opened; `cleanup()` in afterEach stops them all. */
@@ -57,7 +59,7 @@ export class SignalRFixture {
   async connect(server: ServiceServer, hub: string, options: ConnectOptions = {}): Promise<TestClient> {
     const token = options.token ?? clientToken(hub, options.userId ? { "asrs.s.uid": options.userId } : {});
     let builder = new HubConnectionBuilder()
-      .withUrl(`${server.url}/client/?hub=${hub}`, { accessTokenFactory: () => token })
+      .withUrl(`${server.url}/client/?hub=${hub}`, { accessTokenFactory: () => token, ...(options.transport === undefined ? {} : { transport: options.transport }) })
       .configureLogging(LogLevel.None);
     if (options.protocol === "messagepack") builder = builder.withHubProtocol(new MessagePackHubProtocol());
     if (options.reconnect) builder = builder.withAutomaticReconnect(fastRetry);
