@@ -13,6 +13,7 @@ import { createServer, type ServiceServer } from "./server";
 import type { ServiceApi } from "./service-api";
 import { describeTemplates, signalrTemplatesFromCli } from "./signalr/upstream-cli";
 import { upstreamFromCli } from "./upstream/upstream-cli";
+import type { SignalROptions } from "./signalr/signalr-options";
 
 /** The per-connection limits a caller may change; each keeps `createServer`'s default when absent. */
 type LimitOptions = Pick<
@@ -32,7 +33,12 @@ type LimitOptions = Pick<
   | "maxGroupStateSubscribers"
 >;
 
+/** SignalR transport settings a caller may change (the SignalR face only). */
+export type SignalRTransportOptions = Pick<SignalROptions, "webSocketFragmentBytes" | "longPollTimeoutMs" | "longPollGraceMs">;
+
 export interface LocalServiceOptions extends LimitOptions {
+  /** SignalR face: WebSocket fragment size, Long Polling poll timeout and grace window. @default their `createServer` defaults */
+  signalrTransports?: SignalRTransportOptions;
   /** Which service to speak. @default "webpubsub" */
   service?: ServiceKind;
   /** TCP port; 0 picks a free one and the answer carries the real one. @default 0 */
@@ -136,7 +142,9 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       port: options.port ?? 0,
       meter,
       ...(tls ? { tls } : {}),
-      ...(signalrTemplates.length > 0 ? { signalr: { upstream: signalrTemplates } } : {}),
+      ...(signalrTemplates.length > 0 || options.signalrTransports
+        ? { signalr: { ...(signalrTemplates.length > 0 ? { upstream: signalrTemplates } : {}), ...pickTransports(options.signalrTransports ?? {}) } }
+        : {}),
       ...(options.host ? { host: options.host } : {}),
       ...(options.accessKey ? { accessKey: options.accessKey } : {}),
       ...(options.secondaryAccessKey ? { secondaryAccessKey: options.secondaryAccessKey } : {}),
@@ -157,6 +165,14 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
     service: server.service,
     close: () => server.close(),
   });
+}
+
+function pickTransports(options: SignalRTransportOptions): SignalRTransportOptions {
+  const picked: SignalRTransportOptions = {};
+  for (const name of ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs"] as const) {
+    if (options[name] !== undefined) picked[name] = options[name];
+  }
+  return picked;
 }
 
 function pickLimits(options: LimitOptions): LimitOptions {
