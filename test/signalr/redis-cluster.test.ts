@@ -5,6 +5,7 @@ import { createServer, type ServiceServer } from "../../emulator/src/server";
 import { requiredBinary } from "../support/required-binary";
 import { startRedisServer, type RedisServerProcess } from "../support/redis-server";
 import { until } from "../support/until";
+import { HttpTransportType } from "@microsoft/signalr";
 import { SignalRFixture, type TestClient } from "./support/signalr-fixture";
 
 const redisBinary = requiredBinary("redis-server", ["/usr/bin/redis-server"]);
@@ -51,6 +52,21 @@ describe.skipIf(!redisBinary)("SignalR scale-out over Redis: REST on node B reac
     expect(await settled([[a1, 2], [a2, 3], [b1, 0]])).toEqual([2, 3, 0]);
     expect(a1.received.map((r) => r.args[0])).toEqual(["all", "conn"]);
     expect(a2.received.map((r) => r.args[0])).toEqual(["all", "bob", "group"]);
+  });
+
+  it.each([
+    ["Long Polling", HttpTransportType.LongPolling],
+    ["Server-Sent Events", HttpTransportType.ServerSentEvents],
+  ])("a %s client on node A gets what is sent through node B, to it, its group and everyone", async (_name, transport) => {
+    const hub = `cluster${++hubCounter}`;
+    const a1 = await fixture.connect(nodeA, hub, { userId: "lp-user", transport });
+    const send = (path: string, arg: unknown) => fixture.rest(nodeB, "POST", `/api/hubs/${hub}${path}`, { target: "message", arguments: [arg] });
+    expect((await fixture.rest(nodeB, "PUT", `/api/hubs/${hub}/groups/room/connections/${a1.connectionId}`)).status).toBe(200);
+    expect((await send("/:send", "all")).status).toBe(202);
+    expect((await send("/users/lp-user/:send", "user")).status).toBe(202);
+    expect((await send("/groups/room/:send", "group")).status).toBe(202);
+    expect(await settled([[a1, 3]])).toEqual([3]);
+    expect(a1.received.map((r) => r.args[0])).toEqual(["all", "user", "group"]);
   });
 
   it("answers existence checks for the whole cluster and closes a connection held by the other node", async () => {

@@ -1,3 +1,4 @@
+import { HttpTransportType } from "@microsoft/signalr";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { decode, encode } from "@msgpack/msgpack";
@@ -95,6 +96,24 @@ describe("SignalR upstream", () => {
     await client.connection.stop();
     await until(() => upstream.byEvent("disconnected")[0]);
     expect(upstream.byEvent("disconnected")[0]!.body.toString()).toBe('{"type":11}');
+  });
+
+  it.each([
+    ["Server-Sent Events", HttpTransportType.ServerSentEvents, "json"],
+    ["Long Polling", HttpTransportType.LongPolling, "json"],
+    ["Long Polling", HttpTransportType.LongPolling, "messagepack"],
+  ] as const)("over %s (%s): connected, the invocation with its Completion, and disconnected reach the upstream", async (_name, transport, protocol) => {
+    const { upstream, server } = await withUpstream();
+    upstream.answer = (request) =>
+      request.headers["x-asrs-category"] === "messages" ? { status: 200, body: completionFor(request, { via: "http" }) } : { status: 200 };
+    const client = await fixture.connect(server, "chat", { protocol, userId: "hal", transport });
+    await until(() => upstream.byEvent("connected")[0]);
+    expect(await client.connection.invoke("Echo", "x")).toEqual({ via: "http" });
+    expect(upstream.byEvent("Echo")[0]!.headers["x-asrs-user-id"]).toBe("hal");
+    await client.connection.stop();
+    await until(() => upstream.byEvent("disconnected")[0]);
+    expect(upstream.byEvent("disconnected")[0]!.body.toString()).toBe('{"type":11}');
+    expect(upstream.byEvent("connected")).toHaveLength(1);
   });
 
   it("signs as the cloud service does: sha256= hex HMAC of the connection id with the UTF-8 key", () => {
