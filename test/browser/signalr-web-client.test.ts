@@ -151,4 +151,24 @@ describe.skipIf(!chromiumPath)("web test client in chromium, app on Azure Signal
       "Sending failed (415 UnsupportedContentType): That data type is not accepted. Azure SignalR Service delivers hub invocations with JSON arguments: send application/json or text/plain, not application/octet-stream.",
     );
   });
+
+  it.each([
+    ["carol", "JSON", "ServerSentEvents", "Server-Sent Events"],
+    ["dave", "MessagePack", "LongPolling", "Long Polling"],
+  ] as const)("%s's page over the picked transport (%s, %s) says so, receives a send, and invokes the app's echo", async (user, protocol, transport, label) => {
+    const page = await openClient(user, protocol);
+    await page.getByLabel("SignalR transport (Server-Sent Events carry JSON only)", { exact: true }).selectOption(transport);
+    await connect(page);
+    expect(await page.locator("#service-kind").textContent()).toBe(`Azure SignalR Service, hub chat, ${protocol} over ${label}`);
+    expect(await page.locator("#service-kind").getAttribute("data-transport")).toBe(transport);
+    await send(alice, "user", user, "text", `hello ${user}`);
+    await waitForMessages(page, 1);
+    expect(await messages(page)).toEqual([{ sender: "server", type: "text", data: `hello ${user}` }]);
+    await page.getByLabel("Event name", { exact: true }).fill("echo");
+    await page.getByLabel("Invoke payload", { exact: true }).fill(`ping from ${user}`);
+    await page.getByRole("button", { name: "Invoke", exact: true }).click();
+    await page.waitForSelector("#invoke-result[data-state=succeeded]");
+    expect(await page.locator("#invoke-result").textContent()).toMatch(new RegExp(`^Answered in \\d+ ms, text: ping from ${user}$`));
+    await page.close();
+  });
 });

@@ -12,7 +12,7 @@ import { mountPresencePanel } from "./presence-panel";
 import { mountInvokePanel, mountStreamPanel } from "./live-panels";
 import { describeSender, unwrapStamp } from "./sender-stamp";
 import { installSocketWatch, isRecoveryUrl } from "./socket-watch";
-import { protocolLabel, startSignalRSession, type HubProtocolChoice, type SignalRSession } from "./signalr-session";
+import { protocolLabel, startSignalRSession, transportInUse, transportLabel, type HubProtocolChoice, type SignalRSession, type TransportChoice } from "./signalr-session";
 import { describeCost, mountUsagePanel } from "./usage-panel";
 
 function element<T extends HTMLElement>(id: string): T {
@@ -34,6 +34,7 @@ const ui = {
   connectionId: element<HTMLElement>("connection-id"),
   serviceKind: element<HTMLElement>("service-kind"),
   hubProtocol: element<HTMLSelectElement>("hub-protocol"),
+  signalrTransport: element<HTMLSelectElement>("signalr-transport"),
   groupForm: element<HTMLFormElement>("group-form"),
   groupName: element<HTMLInputElement>("group-name"),
   leaveButton: element<HTMLButtonElement>("leave-group"),
@@ -175,7 +176,7 @@ async function connectSignalR(api: FunctionApiSettings, userId: string, groups: 
   }
   try {
     signalr = await startSignalRSession(
-      { functionsBaseUrl: api.baseUrl, userId, protocol: ui.hubProtocol.value as HubProtocolChoice },
+      { functionsBaseUrl: api.baseUrl, userId, protocol: ui.hubProtocol.value as HubProtocolChoice, transport: ui.signalrTransport.value as TransportChoice },
       {
         connected: (connectionId) => {
           dispatch({ kind: "sdk-connected", connectionId, userId: userId || null });
@@ -198,6 +199,10 @@ async function connectSignalR(api: FunctionApiSettings, userId: string, groups: 
     dispatch({ kind: "sdk-stopped" });
     return showError("Connecting", error);
   }
+  // The transport the client settled on, beside the service and protocol.
+  const inUse = transportInUse(signalr.connection);
+  ui.serviceKind.dataset.transport = inUse ?? "";
+  ui.serviceKind.textContent = `${ui.serviceKind.textContent.replace(/ over .*$/, "")} over ${transportLabel(inUse)}`;
   const connectionId = view.connectionId;
   for (const group of groups) {
     if (!connectionId) break;

@@ -4,10 +4,41 @@
  * SignalR clients cannot join groups or send to them themselves: groups go through the function
  * app's management trigger, and "send from this client" invokes the upstream chat relay.
  */
-import { HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection, type IHubProtocol } from "@microsoft/signalr";
+import { HttpTransportType, HubConnectionBuilder, HubConnectionState, LogLevel, type HubConnection, type IHubProtocol } from "@microsoft/signalr";
 import { MessagePackHubProtocol } from "@microsoft/signalr-protocol-msgpack";
 
 export type HubProtocolChoice = "json" | "messagepack";
+
+/** Which transport the client may use: any (in negotiate's order, falling back), or only one. */
+export type TransportChoice = "auto" | "WebSockets" | "ServerSentEvents" | "LongPolling";
+
+const transportTypes: Record<Exclude<TransportChoice, "auto">, HttpTransportType> = {
+  WebSockets: HttpTransportType.WebSockets,
+  ServerSentEvents: HttpTransportType.ServerSentEvents,
+  LongPolling: HttpTransportType.LongPolling,
+};
+
+/** The transport a started connection uses, read off the client's transport object (its class names are minified in the bundle, its fields are not). */
+export function transportInUse(connection: HubConnection): Exclude<TransportChoice, "auto"> | undefined {
+  const transport = (connection as unknown as { connection?: { transport?: object } }).connection?.transport;
+  if (!transport) return undefined;
+  if ("_pollAbort" in transport) return "LongPolling";
+  if ("_eventSource" in transport || ("_url" in transport && "_accessToken" in transport && !("_webSocketConstructor" in transport))) return "ServerSentEvents";
+  return "WebSockets";
+}
+
+export function transportLabel(transport: Exclude<TransportChoice, "auto"> | undefined): string {
+  switch (transport) {
+    case "WebSockets":
+      return "WebSockets";
+    case "ServerSentEvents":
+      return "Server-Sent Events";
+    case "LongPolling":
+      return "Long Polling";
+    default:
+      return "transport unknown";
+  }
+}
 
 /** The client method the function app invokes by default (`?target=` changes it). */
 export const messageMethod = "newMessage";
@@ -25,6 +56,8 @@ export interface SignalRSessionOptions {
   /** Sent as `?userId=` to negotiate (anonymous identity). */
   userId: string;
   protocol: HubProtocolChoice;
+  /** @default "auto" */
+  transport?: TransportChoice;
 }
 
 export interface SignalRSession {
@@ -47,7 +80,7 @@ export function negotiateBase(functionsBaseUrl: string, userId: string): string 
 
 export async function startSignalRSession(options: SignalRSessionOptions, events: SignalRSessionEvents): Promise<SignalRSession> {
   let builder = new HubConnectionBuilder()
-    .withUrl(negotiateBase(options.functionsBaseUrl, options.userId))
+    .withUrl(negotiateBase(options.functionsBaseUrl, options.userId), options.transport && options.transport !== "auto" ? { transport: transportTypes[options.transport] } : {})
     .withAutomaticReconnect()
     .configureLogging(LogLevel.Warning);
   if (options.protocol === "messagepack") builder = builder.withHubProtocol(new MessagePackHubProtocol() as IHubProtocol);
