@@ -49,8 +49,22 @@ export interface ServicePlan {
   warnings: string[];
 }
 
+/** Connections a default-mode SignalR app's servers hold to the service: 5 per app server and hub. */
+export interface ServerConnections {
+  appServers: number;
+  hubs: number;
+  perAppServerAndHub: number;
+  /** appServers × hubs × 5; counted toward SignalR Service's connections only. 0 in serverless mode. */
+  total: number;
+}
+
+/** Server connections each app server opens per hub (the SDK's default connection count). */
+export const SERVER_CONNECTIONS_PER_HUB = 5;
+
 export interface CapacityPlan {
   profile: TrafficProfile;
+  /** Default-mode app servers' connections; serverless mode, which this function app uses, has none. */
+  serverConnections: ServerConnections;
   prices: { readOn: string; currency: string; note: string };
   services: ServicePlan[];
 }
@@ -78,8 +92,8 @@ interface Need {
   perUnit: number;
 }
 
-function needsOf(profile: TrafficProfile, service: ServiceSheet, tier: TierSheet): Need[] {
-  const needs: Need[] = [{ limit: "connections", demand: profile.connections, perUnit: tier.connectionsPerUnit }];
+function needsOf(profile: TrafficProfile, service: ServiceSheet, tier: TierSheet, serverConnections: number): Need[] {
+  const needs: Need[] = [{ limit: "connections", demand: profile.connections + serverConnections, perUnit: tier.connectionsPerUnit }];
   // Sends to users through REST are measured in = out, so their one rate covers the outbound side too.
   if (profile.scenario !== "restSendToUser") {
     needs.push({ limit: "outboundThroughput", demand: profile.billedPerSecond, perUnit: service.outboundPerUnitPerSecond[profile.scenario] });
@@ -112,8 +126,8 @@ function pastLimitText(need: Need, maxUnits: number, tier: TierSheet): string {
   }
 }
 
-function planTier(profile: TrafficProfile, service: ServiceSheet, tier: TierSheet, sheet: PriceSheet): TierPlan {
-  const needs = needsOf(profile, service, tier);
+function planTier(profile: TrafficProfile, service: ServiceSheet, tier: TierSheet, sheet: PriceSheet, serverConnections: number): TierPlan {
+  const needs = needsOf(profile, service, tier, serverConnections);
   const unitsFor = (need: Need): number => (need.demand <= 0 ? 0 : Math.ceil(need.demand / need.perUnit - 1e-9));
   // The limit that binds first is the one the workload fills fastest: the largest demand per unit.
   let binding = needs[0]!;
@@ -156,9 +170,11 @@ function planTier(profile: TrafficProfile, service: ServiceSheet, tier: TierShee
   };
 }
 
-function planService(profile: TrafficProfile, id: ServiceId, sheet: PriceSheet): ServicePlan {
+function planService(profile: TrafficProfile, id: ServiceId, sheet: PriceSheet, servers: ServerConnections): ServicePlan {
   const service = sheet.services[id];
-  const tiers = service.tiers.map((tier) => planTier(profile, service, tier, sheet));
+  // Web PubSub has no app-server connections: only SignalR Service counts them.
+  const serverConnections = id === "signalr" ? servers.total : 0;
+  const tiers = service.tiers.map((tier) => planTier(profile, service, tier, sheet, serverConnections));
   let recommended: (TierPlan & { fits: true }) | undefined;
   for (const tier of tiers) if (tier.fits && (recommended === undefined || tier.costPerDay < recommended.costPerDay)) recommended = tier;
   return {
@@ -172,12 +188,19 @@ function planService(profile: TrafficProfile, id: ServiceId, sheet: PriceSheet):
   };
 }
 
-/** Plans a traffic profile on both services with a resolved price sheet. */
-export function planCapacity(profile: TrafficProfile, sheet: PriceSheet): CapacityPlan {
+/** Plans a traffic profile on both services with a resolved price sheet (and, for SignalR, a default-mode app's servers). */
+export function planCapacity(profile: TrafficProfile, sheet: PriceSheet, servers: { appServers: number; hubs: number } = { appServers: 0, hubs: 1 }): CapacityPlan {
+  const serverConnections: ServerConnections = {
+    appServers: servers.appServers,
+    hubs: servers.hubs,
+    perAppServerAndHub: SERVER_CONNECTIONS_PER_HUB,
+    total: servers.appServers * servers.hubs * SERVER_CONNECTIONS_PER_HUB,
+  };
   return {
     profile,
+    serverConnections,
     prices: { readOn: sheet.readOn, currency: sheet.currency, note: sheet.note },
-    services: SERVICE_IDS.map((id) => planService(profile, id, sheet)),
+    services: SERVICE_IDS.map((id) => planService(profile, id, sheet, serverConnections)),
   };
 }
 

@@ -9,12 +9,20 @@ export const PLAN_USAGE = `Usage: npm run plan -- --connections N --messages-per
   --size BYTES              payload bytes of each message
   --fanout                  broadcast (every connection), group:N (groups of N members) or user (one user, through REST)
   --measured URL            plan for the traffic the local service at URL has seen (its /api/usage), scaled to a day
+  --app-servers N           app servers of a default-mode SignalR app (with --hubs): N × H × 5 server connections count toward SignalR Service's connections
+  --hubs H                  hubs each of those app servers serves (default 1 with --app-servers)
   --prices FILE             JSON overriding the built-in prices and per-unit figures (same shape, only what you change)
   --json                    print the plan as JSON`;
 
+/** App servers of a default-mode SignalR app and the hubs each serves: each opens 5 server connections per hub. */
+export interface AppServers {
+  appServers: number;
+  hubs: number;
+}
+
 export type PlanRequest =
-  | { kind: "described"; workload: DescribedWorkload; json: boolean; pricesFile: string | undefined }
-  | { kind: "measured"; serviceUrl: string; json: boolean; pricesFile: string | undefined }
+  | { kind: "described"; workload: DescribedWorkload; json: boolean; pricesFile: string | undefined; servers: AppServers }
+  | { kind: "measured"; serviceUrl: string; json: boolean; pricesFile: string | undefined; servers: AppServers }
   | { kind: "help" };
 
 function decimal(flag: string, value: string | undefined): number {
@@ -36,6 +44,8 @@ export const planCliOptions = {
   size: { type: "string" },
   fanout: { type: "string" },
   measured: { type: "string" },
+  "app-servers": { type: "string" },
+  hubs: { type: "string" },
   prices: { type: "string" },
   json: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
@@ -49,7 +59,12 @@ export function parsePlanArgs(args: readonly string[]): PlanRequest {
     strict: true,
   });
   if (values.help) return { kind: "help" };
-  const common = { json: values.json, pricesFile: values.prices };
+  if (values.hubs !== undefined && values["app-servers"] === undefined) throw new WorkloadError("--hubs counts the hubs of --app-servers N; give both");
+  const servers: AppServers = {
+    appServers: values["app-servers"] === undefined ? 0 : whole("app-servers", values["app-servers"]),
+    hubs: values.hubs === undefined ? 1 : whole("hubs", values.hubs),
+  };
+  const common = { json: values.json, pricesFile: values.prices, servers };
   if (values.measured !== undefined) {
     const described = ["connections", "messages-per-second", "size", "fanout"].filter((flag) => values[flag as keyof typeof values] !== undefined);
     if (described.length > 0) throw new WorkloadError(`--measured plans the service's own traffic; drop --${described.join(", --")}`);

@@ -46,7 +46,7 @@ async function fetchUsage(serviceUrl: string): Promise<UsageReport> {
 async function plan(request: Exclude<PlanRequest, { kind: "help" }>): Promise<CapacityPlan> {
   const sheet = await loadPrices(request.pricesFile);
   const workload = request.kind === "described" ? request.workload : { kind: "measured" as const, usage: await fetchUsage(request.serviceUrl) };
-  return planCapacity(trafficProfile(workload, sheet), sheet);
+  return planCapacity(trafficProfile(workload, sheet), sheet, request.servers);
 }
 
 async function main(): Promise<void> {

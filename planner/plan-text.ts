@@ -35,6 +35,13 @@ function serviceLines(plan: ServicePlan, currency: string): string[] {
   return lines;
 }
 
+/** What a default-mode SignalR app's servers add to the connections, or that serverless mode has none. */
+function serverConnectionsLine(plan: CapacityPlan): string {
+  const { appServers, hubs, perAppServerAndHub, total } = plan.serverConnections;
+  if (total === 0) return "Server connections: none (serverless mode, which this function app uses, opens none; --app-servers N --hubs H counts a default-mode app's).";
+  return `Server connections: ${count.format(appServers)} app server(s) × ${count.format(hubs)} hub(s) × ${perAppServerAndHub} = ${count.format(total)}, counted toward Azure SignalR Service's connections (serverless mode, which this function app uses, has none).`;
+}
+
 /** The full answer, service by service. */
 export function formatPlan(plan: CapacityPlan): string {
   const { profile, prices } = plan;
@@ -43,6 +50,7 @@ export function formatPlan(plan: CapacityPlan): string {
     `Workload: ${count.format(profile.connections)} connections; ${profile.summary}.`,
     `Billed outbound messages per day: ${perDay} (each delivery costs ceil(bytes / 2048), at least 1; both services).`,
     `  Web PubSub's billing doc read as aggregate bytes in 2 KB steps would give ${count.format(profile.trafficUnitsPerDay)}.`,
+    serverConnectionsLine(plan),
     "",
   ];
   for (const service of plan.services) lines.push(...serviceLines(service, prices.currency), "");

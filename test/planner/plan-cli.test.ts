@@ -31,6 +31,26 @@ async function planCli(args: string[]): Promise<{ stdout: string; stderr: string
   }
 }
 
+describe("npm run plan -- server connections of a default-mode SignalR app", () => {
+  it("counts the billing doc's example, 2 app servers and 5 hubs, as 50 connections for SignalR Service only", async () => {
+    const base = ["--connections", "950", "--messages-per-second", "1", "--size", "100", "--fanout", "group:10"];
+    const { stdout, code } = await planCli([...base, "--app-servers", "2", "--hubs", "5", "--json"]);
+    expect(code).toBe(0);
+    const plan = JSON.parse(stdout) as { serverConnections: Record<string, number>; services: Array<{ service: string; recommended: { limits: Array<{ limit: string; demand: number }> } }> };
+    expect(plan.serverConnections).toEqual({ appServers: 2, hubs: 5, perAppServerAndHub: 5, total: 50 });
+    const connections = (id: string) => plan.services.find((s) => s.service === id)!.recommended.limits.find((l) => l.limit === "connections")!.demand;
+    expect(connections("signalr")).toBe(1000);
+    expect(connections("webpubsub")).toBe(950);
+    const text = await planCli([...base, "--app-servers", "2", "--hubs", "5"]);
+    expect(text.stdout).toContain(
+      "Server connections: 2 app server(s) × 5 hub(s) × 5 = 50, counted toward Azure SignalR Service's connections (serverless mode, which this function app uses, has none).",
+    );
+    const serverless = await planCli(base);
+    expect(serverless.stdout).toContain("Server connections: none (serverless mode, which this function app uses, opens none; --app-servers N --hubs H counts a default-mode app's).");
+    expect((await planCli([...base, "--hubs", "3"])).code).toBe(1);
+  });
+});
+
 describe("npm run plan -- described workload", () => {
   it("prints units, daily messages and cost for both services with the binding limit named", async () => {
     const { stdout, code } = await planCli(["--connections", "10000", "--messages-per-second", "1", "--size", "1024", "--fanout", "broadcast"]);
