@@ -28,6 +28,7 @@ export const emulatorCliOptions = {
   "websocket-fragment-bytes": { type: "string" },
   "long-poll-timeout-ms": { type: "string" },
   "long-poll-grace-ms": { type: "string" },
+  "stateful-reconnect-buffer-bytes": { type: "string" },
   tier: { type: "string" },
   units: { type: "string" },
   redis: { type: "string" },

@@ -23,7 +23,7 @@ const USAGE = `Usage: pubsub-emulator [--service webpubsub|signalr]  which manag
                             [--invoke-timeout-ms 30000] [--max-invocations-per-connection 64]
                             [--max-streams-per-connection 100] [--max-stream-id-length 256] [--max-stream-idle-timeout-ms 3600000]
                             [--max-group-state-keys 64] [--max-group-state-bytes 4096] [--max-group-state-subscribers 1000]
-                            [--websocket-fragment-bytes 2048] [--long-poll-timeout-ms 90000] [--long-poll-grace-ms 5000]   (signalr)
+                            [--websocket-fragment-bytes 2048] [--long-poll-timeout-ms 90000] [--long-poll-grace-ms 5000] [--stateful-reconnect-buffer-bytes 1048576]   (signalr)
                             [--tier free|standard [--units N]]   simulate a tier's connection and daily message limits
                             [--redis redis://host:port]          join the nodes sharing this Redis (scale-out; off by default)
 ${UPSTREAM_USAGE}
@@ -86,6 +86,7 @@ function toOptions(values: Values, sources: FlagSources): LocalServiceOptions {
     webSocketFragmentBytes: integer(sources, "websocket-fragment-bytes", values["websocket-fragment-bytes"]),
     longPollTimeoutMs: integer(sources, "long-poll-timeout-ms", values["long-poll-timeout-ms"]),
     longPollGraceMs: integer(sources, "long-poll-grace-ms", values["long-poll-grace-ms"]),
+    statefulReconnectBufferBytes: integer(sources, "stateful-reconnect-buffer-bytes", values["stateful-reconnect-buffer-bytes"]),
   };
   const signalrTransports = Object.fromEntries(Object.entries(transports).filter(([, v]) => v !== undefined));
   return {

@@ -34,7 +34,7 @@ type LimitOptions = Pick<
 >;
 
 /** SignalR transport settings a caller may change (the SignalR face only). */
-export type SignalRTransportOptions = Pick<SignalROptions, "webSocketFragmentBytes" | "longPollTimeoutMs" | "longPollGraceMs">;
+export type SignalRTransportOptions = Pick<SignalROptions, "webSocketFragmentBytes" | "longPollTimeoutMs" | "longPollGraceMs" | "statefulReconnectBufferBytes">;
 
 export interface LocalServiceOptions extends LimitOptions {
   /** SignalR face: WebSocket fragment size, Long Polling poll timeout and grace window. @default their `createServer` defaults */
@@ -169,7 +169,7 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
 
 function pickTransports(options: SignalRTransportOptions): SignalRTransportOptions {
   const picked: SignalRTransportOptions = {};
-  for (const name of ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs"] as const) {
+  for (const name of ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs", "statefulReconnectBufferBytes"] as const) {
     if (options[name] !== undefined) picked[name] = options[name];
   }
   return picked;

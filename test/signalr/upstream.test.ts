@@ -1,6 +1,4 @@
 import { HttpTransportType } from "@microsoft/signalr";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { decode, encode } from "@msgpack/msgpack";
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ACCESS_KEY } from "../../emulator/src/options";
@@ -9,49 +7,9 @@ import { signConnectionId } from "../../common/cloud-events-signature";
 import { upstreamUrl, parseUpstreamSettingsDocument } from "../../emulator/src/signalr/upstream-templates";
 import { until } from "../support/until";
 import { clientToken, SignalRFixture } from "./support/signalr-fixture";
+import { FakeUpstream, type UpstreamRequest } from "./support/fake-upstream";
 
 const SECONDARY = "SECONDARY-KEY-0123456789-0123456789-01234567";
-
-interface UpstreamRequest {
-  url: string;
-  headers: http.IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** A Functions-like upstream: records every request; `answer` decides the response. */
-class FakeUpstream {
-  readonly requests: UpstreamRequest[] = [];
-  answer: (request: UpstreamRequest) => { status: number; body?: Buffer | string } = () => ({ status: 200 });
-  private readonly server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      const request = { url: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) };
-      this.requests.push(request);
-      const { status, body } = this.answer(request);
-      res.writeHead(status);
-      res.end(body);
-    });
-  });
-  url = "";
-
-  async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  byEvent(event: string): UpstreamRequest[] {
-    return this.requests.filter((r) => r.headers["x-asrs-event"] === event);
-  }
-
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
-    });
-  }
-}
 
 const fixture = new SignalRFixture();
 const upstreams: FakeUpstream[] = [];

@@ -6,6 +6,8 @@ export interface PendingConnection {
   hub: string;
   connectionId: string;
   identity: SignalRClientIdentity;
+  /** The client asked for stateful reconnect and negotiate offered it. */
+  stateful?: boolean;
   expiresAt: number;
 }
 

@@ -61,7 +61,9 @@ export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps:
   const version = Number(url.searchParams.get("negotiateVersion") ?? "0") >= 1 ? 1 : 0;
   const connectionId = newSignalRId();
   const id = version === 1 ? newSignalRId() : connectionId;
-  if (!deps.tokens.add(id, { hubKey: hub.key, hub: hub.hub, connectionId, identity: check.value })) {
+  // Offered only when asked: a client that did not ask refuses an answer that offers it.
+  const stateful = url.searchParams.get("useStatefulReconnect") === "true";
+  if (!deps.tokens.add(id, { hubKey: hub.key, hub: hub.hub, connectionId, identity: check.value, ...(stateful ? { stateful } : {}) })) {
     sendError(req, res, signalrError("Error.TooManyPendingConnections"));
     return;
   }
@@ -69,6 +71,7 @@ export function handleNegotiate(req: IncomingMessage, res: ServerResponse, deps:
     negotiateVersion: version,
     connectionId,
     ...(version === 1 ? { connectionToken: id } : {}),
+    ...(stateful ? { useStatefulReconnect: true } : {}),
     // The order the client tries them in; Server-Sent Events carry text only, so never MessagePack.
     availableTransports: [
       { transport: "WebSockets", transferFormats: ["Text", "Binary"] },

@@ -32,6 +32,22 @@ export interface SignalRConnectionDeps {
 }
 
 /**
+ * Stateful reconnect, when negotiate offered it: the connection outlives a dropped WebSocket for
+ * the client timeout, and the face can hand it the client's new socket (`reattach`).
+ */
+export interface StatefulReconnect {
+  /** The socket dropped: the face keeps the connection findable by its token until `forget`. */
+  detached(connection: SignalRConnection): void;
+  /** The connection is over: the token finds nothing any more. */
+  forget(connection: SignalRConnection): void;
+}
+
+/** Messages that carry an implicit sequence id under stateful reconnect (both directions). */
+function isSequenced(kind: HubMessage["kind"]): boolean {
+  return kind === "invocation" || kind === "streamItem" || kind === "completion" || kind === "streamInvocation" || kind === "cancelInvocation";
+}
+
+/**
  * One SignalR client connection, over any transport (its channel): the handshake, then the JSON
  * or MessagePack hub protocol. It is the session's adapter, so the core's deliveries, closes and
  * shutdown come back through it. The transport hands it what the client sent (`receive`) and
@@ -54,12 +70,31 @@ export class SignalRConnection implements SessionAdapter {
   private done = false;
   /** Aborts this connection's upstream invocations still in flight once it ends: nothing of it outlives it. */
   private readonly invocations = new AbortController();
+  /** Stateful reconnect: messages sent and not yet acked, their ids, bytes; what the client sent. */
+  private readonly unacked: Array<{ id: number; bytes: Buffer | string; binary: boolean; size: number }> = [];
+  private unackedBytes = 0;
+  private sentSequence = 0;
+  private receivedSequence = 0;
+  private latestReceived = 0;
+  private ackTimer: unknown;
+
   constructor(
     private readonly deps: SignalRConnectionDeps,
-    private readonly channel: HubChannel,
+    private channel: HubChannel,
     private readonly caller: UpstreamCaller,
+    private readonly stateful?: StatefulReconnect,
   ) {
     this.lastReceivedAt = deps.options.clock.now();
+  }
+
+  /** The client's new WebSocket after a drop: the service says where its resend starts, then resends. */
+  reattach(channel: HubChannel): void {
+    this.channel = channel;
+    if (this.session) this.session.transport = channel;
+    this.lastReceivedAt = this.deps.options.clock.now();
+    const first = this.unacked[0]?.id ?? this.sentSequence + 1;
+    this.write({ kind: "sequence", sequenceId: first });
+    for (const message of this.unacked) channel.send(message.bytes, message.binary);
   }
 
   /** The hub protocol once the handshake named it. */
@@ -98,8 +133,9 @@ export class SignalRConnection implements SessionAdapter {
     this.lastReceivedAt = this.deps.options.clock.now();
   }
 
-  /** The transport is gone (socket closed, stream aborted, no poll in time, DELETE). */
-  channelClosed(code: number): void {
+  /** The transport is gone (socket closed, stream aborted, no poll in time, DELETE); a replaced one's close is ignored. */
+  channelClosed(code: number, channel: HubChannel = this.channel): void {
+    if (channel !== this.channel) return;
     this.onSocketClosed(code);
   }
 
@@ -107,7 +143,8 @@ export class SignalRConnection implements SessionAdapter {
 
   sendData(frames: OutboundFrames): SendOutcome {
     const target = frames.message.invocationTarget;
-    if (target === undefined || !this.channel.open || this.done) return "sent";
+    if (target === undefined || this.done) return "sent";
+    if (!this.channel.open && !this.stateful) return "sent";
     if (this.channel.bufferedAmount > this.deps.options.maxOutboundBytesPerConnection) {
       // A client that does not read: the message is dropped for it, and the core ends the session
       // once this fan-out is over (a Close that allows reconnecting, 1008, counted in /metrics).
@@ -115,11 +152,12 @@ export class SignalRConnection implements SessionAdapter {
       this.done = true;
       return "outboundLimit";
     }
-    if (this.protocol === "messagepack") {
-      this.channel.send(frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data)), true);
-    } else {
-      this.channel.send(frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data)), false);
-    }
+    const binary = this.protocol === "messagepack";
+    const frame = binary
+      ? frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data))
+      : frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data));
+    if (this.stateful && !this.keep(frame, binary)) return "reliableBufferFull";
+    if (this.channel.open) this.channel.send(frame, binary);
     return "sent";
   }
 
@@ -135,6 +173,7 @@ export class SignalRConnection implements SessionAdapter {
   }
 
   ended(reason: string): void {
+    this.stateful?.forget(this);
     this.stopTimers();
     this.invocations.abort();
     this.deps.upstream.disconnected(this.caller, this.cleanClose ? undefined : reason);
@@ -230,6 +269,13 @@ export class SignalRConnection implements SessionAdapter {
   }
 
   private dispatch(message: HubMessage, raw: Uint8Array): void {
+    if (this.stateful && isSequenced(message.kind)) {
+      // A resend after a reconnect repeats what already arrived: each id is handled once.
+      this.receivedSequence += 1;
+      if (this.receivedSequence <= this.latestReceived) return;
+      this.latestReceived = this.receivedSequence;
+      this.scheduleAck();
+    }
     switch (message.kind) {
       case "invocation":
         this.invoke(message, raw).catch((error: unknown) => {
@@ -244,12 +290,17 @@ export class SignalRConnection implements SessionAdapter {
         this.cleanClose = true;
         this.endSession("The client closed the connection.", false);
         return;
+      case "ack":
+        this.acked(message.sequenceId);
+        return;
+      case "sequence":
+        // The client's resend starts at this id.
+        this.receivedSequence = message.sequenceId - 1;
+        return;
       case "ping":
       case "streamItem":
       case "completion":
       case "cancelInvocation":
-      case "ack":
-      case "sequence":
         return; // nothing to do in serverless mode (a ping only proves the client is alive)
       default: {
         const _never: never = message;
@@ -290,8 +341,8 @@ export class SignalRConnection implements SessionAdapter {
         return;
       case "message":
         // The upstream answers with a complete framed message in the caller's protocol.
-        if (!this.channel.open || this.overOutboundLimit()) return;
-        this.channel.send(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength), this.protocol === "messagepack");
+        if ((!this.channel.open && !this.stateful) || this.overOutboundLimit()) return;
+        this.writeSequenced(Buffer.from(answer.bytes.buffer, answer.bytes.byteOffset, answer.bytes.byteLength), this.protocol === "messagepack");
         this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", answer.bytes.length);
         return;
       case "void":
@@ -310,19 +361,63 @@ export class SignalRConnection implements SessionAdapter {
   // --- outbound, timers, ending -------------------------------------------------------------
 
   /** Sends one message in the connection's protocol; `billed` messages count in the meter (pings and closes do not). */
-  private send(message: HubMessage, billed = message.kind !== "ping"): void {
-    if (!this.channel.open) return;
+  private send(message: HubMessage, billed = message.kind !== "ping" && message.kind !== "ack" && message.kind !== "sequence"): void {
+    if (!this.channel.open && !(this.stateful && isSequenced(message.kind))) return;
     // The Close that ends a session goes out whatever is buffered; anything else respects the limit.
     if (message.kind !== "close" && this.overOutboundLimit()) return;
-    if (this.protocol === "messagepack") {
-      const frame = serializeMessagePackMessage(message);
-      this.channel.send(frame, true);
-      if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", frame.length);
-    } else {
-      const frame = serializeJsonMessage(message);
-      this.channel.send(frame, false);
-      if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", Buffer.byteLength(frame));
+    const binary = this.protocol === "messagepack";
+    const frame = binary ? serializeMessagePackMessage(message) : serializeJsonMessage(message);
+    if (isSequenced(message.kind)) this.writeSequenced(frame, binary);
+    else if (this.channel.open) this.channel.send(frame, binary);
+    if (billed) this.deps.options.meter.outboundMessage(this.caller.hubKey, "client", typeof frame === "string" ? Buffer.byteLength(frame) : frame.length);
+  }
+
+  /** An unsequenced message (Ack, Sequence) straight to the socket. */
+  private write(message: HubMessage): void {
+    if (!this.channel.open) return;
+    const binary = this.protocol === "messagepack";
+    this.channel.send(binary ? serializeMessagePackMessage(message) : serializeJsonMessage(message), binary);
+  }
+
+  /** A sequenced message: kept until acked under stateful reconnect, sent when the socket is there. */
+  private writeSequenced(frame: Buffer | string, binary: boolean): void {
+    if (this.stateful && !this.keep(frame, binary)) {
+      if (this.session && !this.done) {
+        this.done = true;
+        this.allowReconnect = true;
+        this.deps.node.lifecycle.endOverLimit(this.session, "reliableBufferFull");
+      }
+      return;
     }
+    if (this.channel.open) this.channel.send(frame, binary);
+  }
+
+  /** Numbers and keeps one sequenced message; false past the buffer limit. */
+  private keep(frame: Buffer | string, binary: boolean): boolean {
+    const size = typeof frame === "string" ? Buffer.byteLength(frame) : frame.length;
+    if (this.unackedBytes + size > this.deps.settings.statefulReconnectBufferBytes) return false;
+    this.sentSequence += 1;
+    this.unacked.push({ id: this.sentSequence, bytes: frame, binary, size });
+    this.unackedBytes += size;
+    return true;
+  }
+
+  private acked(sequenceId: number): void {
+    let drop = 0;
+    while (drop < this.unacked.length && this.unacked[drop]!.id <= sequenceId) {
+      this.unackedBytes -= this.unacked[drop]!.size;
+      drop += 1;
+    }
+    if (drop > 0) this.unacked.splice(0, drop);
+  }
+
+  /** Acks what the client sent, at most once a second, as the client does. */
+  private scheduleAck(): void {
+    if (this.ackTimer !== undefined) return;
+    this.ackTimer = this.deps.options.clock.setTimeout(() => {
+      this.ackTimer = undefined;
+      if (!this.done) this.write({ kind: "ack", sequenceId: this.latestReceived });
+    }, 1000);
   }
 
   /**
@@ -368,17 +463,25 @@ export class SignalRConnection implements SessionAdapter {
   }
 
   private onSocketClosed(code: number): void {
-    this.stopTimers();
     if (code === 1000 || code === 1001 || code === 1005) this.cleanClose = true;
+    if (this.stateful && this.session && !this.done && !this.cleanClose) {
+      // Kept for the client timeout: the keep-alive check ends it if no socket comes back.
+      this.stateful.detached(this);
+      return;
+    }
+    this.stopTimers();
     this.done = true;
     if (this.session) this.deps.node.lifecycle.transportClosed(this.session, this.channel, code);
+    else this.stateful?.forget(this); // no session ever opened: nothing else would forget it
   }
 
   private stopTimers(): void {
     const { clock } = this.deps.options;
     if (this.timer !== undefined) clock.clearTimeout(this.timer);
     if (this.handshakeTimer !== undefined) clock.clearTimeout(this.handshakeTimer);
+    if (this.ackTimer !== undefined) clock.clearTimeout(this.ackTimer);
     this.timer = undefined;
     this.handshakeTimer = undefined;
+    this.ackTimer = undefined;
   }
 }

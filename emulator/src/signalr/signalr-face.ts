@@ -229,8 +229,16 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     }
   };
 
+  /** Stateful-reconnect connections by their token, for as long as they live: a new socket may resume one. */
+  const resumable = new Map<string, { connection: SignalRConnection; hubKey: string }>();
+
   /** Guard clauses: path, hub, token, connection id, quota. */
-  const decide = (req: http.IncomingMessage): { status: number; reason: string } | { hubKey: string; hub: string; connectionId: string; identity: SignalRClientIdentity; url: URL } => {
+  const decide = (
+    req: http.IncomingMessage,
+  ):
+    | { status: number; reason: string }
+    | { resume: SignalRConnection }
+    | { hubKey: string; hub: string; connectionId: string; identity: SignalRClientIdentity; url: URL; token?: string; stateful: boolean } => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== "/client" && url.pathname !== "/client/") return { status: 404, reason: `No client endpoint at ${url.pathname}.` };
     const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
@@ -242,18 +250,25 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     const id = url.searchParams.get("id");
     let connectionId: string;
     let identity = check.value;
+    let stateful = false;
     if (id === null) {
       connectionId = newSignalRId(); // skipNegotiation: the connection is created on the fly
     } else {
+      const resuming = resumable.get(id);
+      if (resuming) {
+        if (resuming.hubKey !== hub.key) return { status: 404, reason: "The connection could not be found (unknown, used or expired id)." };
+        return { resume: resuming.connection };
+      }
       const pending = tokens.take(id);
       if (!pending || pending.hubKey !== hub.key) return { status: 404, reason: "The connection could not be found (unknown, used or expired id)." };
       connectionId = pending.connectionId;
       // The identity negotiate checked and recorded: the socket's token only proves the caller.
       identity = pending.identity;
+      stateful = pending.stateful === true;
     }
     const refusal = options.meter.admitConnection(hub.key);
     if (refusal) return { status: refusal.status, reason: `${refusal.code}: ${refusal.message}` };
-    return { hubKey: hub.key, hub: hub.hub, connectionId, identity, url };
+    return { hubKey: hub.key, hub: hub.hub, connectionId, identity, url, stateful, ...(id === null ? {} : { token: id }) };
   };
 
   const upgrade = (req: http.IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -271,17 +286,41 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("error", () => {}); // ws closes the socket itself (1009 and friends)
-      const connection = new SignalRConnection({ node, options, settings, upstream }, new WebSocketHubChannel(ws, settings.webSocketFragmentBytes), {
-        hubKey: decision.hubKey,
-        hub: decision.hub,
-        connectionId: decision.connectionId,
-        userId: decision.identity.userId,
-        claims: decision.identity.claims,
-        query: clientQuery(decision.url),
-      });
+      const channel = new WebSocketHubChannel(ws, settings.webSocketFragmentBytes);
+      if ("resume" in decision) {
+        const connection = decision.resume;
+        ws.on("message", (data, isBinary) => connection.receive(toBuffer(data), isBinary));
+        ws.on("close", (code) => connection.channelClosed(code, channel));
+        connection.reattach(channel);
+        return;
+      }
+      const token = decision.token;
+      const stateful =
+        decision.stateful && token !== undefined
+          ? {
+              detached: () => {},
+              forget: () => {
+                resumable.delete(token);
+              },
+            }
+          : undefined;
+      const connection = new SignalRConnection(
+        { node, options, settings, upstream },
+        channel,
+        {
+          hubKey: decision.hubKey,
+          hub: decision.hub,
+          connectionId: decision.connectionId,
+          userId: decision.identity.userId,
+          claims: decision.identity.claims,
+          query: clientQuery(decision.url),
+        },
+        stateful,
+      );
+      if (stateful && token !== undefined) resumable.set(token, { connection, hubKey: decision.hubKey });
       connection.start();
       ws.on("message", (data, isBinary) => connection.receive(toBuffer(data), isBinary));
-      ws.on("close", (code) => connection.channelClosed(code));
+      ws.on("close", (code) => connection.channelClosed(code, channel));
     });
   };
 

@@ -31,6 +31,11 @@ export interface SignalROptions {
   longPollTimeoutMs?: number;
   /** A Long Polling connection with no poll for this long is closed (Azure's 5 s poll interval). @default 5_000 */
   longPollGraceMs?: number;
+  /**
+   * Stateful reconnect: bytes of messages a connection keeps until the client acks them (it acks
+   * about once a second); one more ends the connection. @default 1_048_576
+   */
+  statefulReconnectBufferBytes?: number;
 }
 
 export type ResolvedSignalROptions = Readonly<Required<SignalROptions>>;
@@ -65,5 +70,6 @@ export function resolveSignalROptions(options: SignalROptions = {}): ResolvedSig
     webSocketFragmentBytes: nonNegative("webSocketFragmentBytes", options.webSocketFragmentBytes ?? 2048),
     longPollTimeoutMs: positive("longPollTimeoutMs", options.longPollTimeoutMs ?? 90_000),
     longPollGraceMs: positive("longPollGraceMs", options.longPollGraceMs ?? 5_000),
+    statefulReconnectBufferBytes: positive("statefulReconnectBufferBytes", options.statefulReconnectBufferBytes ?? 1_048_576),
   });
 }
