@@ -171,4 +171,16 @@ describe.skipIf(!chromiumPath)("web test client in chromium, app on Azure Signal
     expect(await page.locator("#invoke-result").textContent()).toMatch(new RegExp(`^Answered in \\d+ ms, text: ping from ${user}$`));
     await page.close();
   });
+
+  it("asks for stateful reconnect when the switch is on, and says so once connected over WebSockets", async () => {
+    const page = await openClient("erin", "JSON");
+    await page.getByLabel("SignalR transport (Server-Sent Events carry JSON only)", { exact: true }).selectOption("WebSockets");
+    await page.getByLabel("Stateful reconnect (SignalR over WebSockets: a dropped socket resumes with nothing lost)").check();
+    await connect(page);
+    expect(await page.locator("#service-kind").textContent()).toBe("Azure SignalR Service, hub chat, JSON over WebSockets, stateful reconnect");
+    await send(alice, "user", "erin", "text", "hello erin");
+    await waitForMessages(page, 1);
+    expect(await messages(page)).toEqual([{ sender: "server", type: "text", data: "hello erin" }]);
+    await page.close();
+  });
 });

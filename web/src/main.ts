@@ -35,6 +35,7 @@ const ui = {
   serviceKind: element<HTMLElement>("service-kind"),
   hubProtocol: element<HTMLSelectElement>("hub-protocol"),
   signalrTransport: element<HTMLSelectElement>("signalr-transport"),
+  statefulReconnect: element<HTMLInputElement>("stateful-reconnect"),
   groupForm: element<HTMLFormElement>("group-form"),
   groupName: element<HTMLInputElement>("group-name"),
   leaveButton: element<HTMLButtonElement>("leave-group"),
@@ -176,7 +177,7 @@ async function connectSignalR(api: FunctionApiSettings, userId: string, groups: 
   }
   try {
     signalr = await startSignalRSession(
-      { functionsBaseUrl: api.baseUrl, userId, protocol: ui.hubProtocol.value as HubProtocolChoice, transport: ui.signalrTransport.value as TransportChoice },
+      { functionsBaseUrl: api.baseUrl, userId, protocol: ui.hubProtocol.value as HubProtocolChoice, transport: ui.signalrTransport.value as TransportChoice, statefulReconnect: ui.statefulReconnect.checked },
       {
         connected: (connectionId) => {
           dispatch({ kind: "sdk-connected", connectionId, userId: userId || null });
@@ -202,7 +203,8 @@ async function connectSignalR(api: FunctionApiSettings, userId: string, groups: 
   // The transport the client settled on, beside the service and protocol.
   const inUse = transportInUse(signalr.connection);
   ui.serviceKind.dataset.transport = inUse ?? "";
-  ui.serviceKind.textContent = `${ui.serviceKind.textContent.replace(/ over .*$/, "")} over ${transportLabel(inUse)}`;
+  const resumes = ui.statefulReconnect.checked && inUse === "WebSockets" ? ", stateful reconnect" : "";
+  ui.serviceKind.textContent = `${ui.serviceKind.textContent.replace(/ over .*$/, "")} over ${transportLabel(inUse)}${resumes}`;
   const connectionId = view.connectionId;
   for (const group of groups) {
     if (!connectionId) break;

@@ -58,6 +58,8 @@ export interface SignalRSessionOptions {
   protocol: HubProtocolChoice;
   /** @default "auto" */
   transport?: TransportChoice;
+  /** Ask for stateful reconnect: a dropped WebSocket resumes with nothing lost. @default false */
+  statefulReconnect?: boolean;
 }
 
 export interface SignalRSession {
@@ -84,6 +86,7 @@ export async function startSignalRSession(options: SignalRSessionOptions, events
     .withAutomaticReconnect()
     .configureLogging(LogLevel.Warning);
   if (options.protocol === "messagepack") builder = builder.withHubProtocol(new MessagePackHubProtocol() as IHubProtocol);
+  if (options.statefulReconnect) builder = builder.withStatefulReconnect();
   const connection = builder.build();
   connection.on(messageMethod, (...args: unknown[]) => events.message(args));
   connection.onreconnecting(() => events.reconnecting());
