@@ -11,7 +11,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const MODULES: string[] = ["emulator-broadcast", "metering-overhead", "scale-out", "serverless-path", "session-bounds", "signalr-broadcast", "streams-invoke"];
+const MODULES: string[] = ["emulator-broadcast", "metering-overhead", "scale-out", "serverless-path", "session-bounds", "signalr-broadcast", "signalr-transports", "streams-invoke"];
 const REQUIRED_FDS = 25_000;
 const RESULTS = join(__dirname, "results");
 

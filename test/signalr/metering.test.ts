@@ -38,3 +38,16 @@ it("counts an error Completion to the caller as an outbound message", async () =
   const report = (await (await fetch(`${server.url}/api/usage`)).json()) as UsageReport;
   expect(report.faces.signalr.outbound.toClients).toBe(1);
 });
+
+it("meters Server-Sent Events and Long Polling clients by the same rules: 2 KB units per recipient, pings free", async () => {
+  const { HttpTransportType } = await import("@microsoft/signalr");
+  const server = await fixture.start({ signalr: { keepAliveIntervalMs: 50 } });
+  const sse = await fixture.connect(server, "chat", { transport: HttpTransportType.ServerSentEvents, keepAliveMs: 50 });
+  const lp = await fixture.connect(server, "chat", { transport: HttpTransportType.LongPolling, protocol: "messagepack" });
+  const args = ["x".repeat(4096 - 4)];
+  expect((await fixture.rest(server, "POST", "/api/hubs/chat/:send", { target: "message", arguments: args })).status).toBe(202);
+  await until(() => (sse.received.length === 1 && lp.received.length === 1 ? true : undefined));
+  await new Promise((resolve) => setTimeout(resolve, 300)); // pings both ways, on both transports
+  const report = (await (await fetch(`${server.url}/api/usage`)).json()) as UsageReport;
+  expect(report.faces.signalr.outbound).toMatchObject({ messages: 2, billedUnits: 4, toClients: 2, toUpstream: 0 });
+});

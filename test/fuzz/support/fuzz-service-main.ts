@@ -46,7 +46,8 @@ function signalRService(handlerUrl: string): Promise<ServiceServer> {
     accessKey: FUZZ_ACCESS_KEY,
     maxClientFrameBytes: FUZZ_MAX_FRAME_BYTES,
     maxRestBodyBytes: FUZZ_MAX_BODY_BYTES,
-    signalr: { upstream: [{ urlTemplate: `${handlerUrl}/signalr/{hub}/{category}/{event}` }], upstreamTimeoutMs: 3000, handshakeTimeoutMs: 2000 },
+    // Held Long Polling polls answer within half a second, so the fuzzer can tell a held poll from a hung one.
+    signalr: { upstream: [{ urlTemplate: `${handlerUrl}/signalr/{hub}/{category}/{event}` }], upstreamTimeoutMs: 3000, handshakeTimeoutMs: 2000, longPollTimeoutMs: 500 },
     logger,
   });
 }

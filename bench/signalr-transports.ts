@@ -1,0 +1,196 @@
+/**
+ * The SignalR face's three transports side by side, in one run on this machine, with the service
+ * in a child process and `@microsoft/signalr` clients (JSON) in this one:
+ * - REST broadcast of 1 KB to 200 clients on WebSockets (the peer), Server-Sent Events and Long
+ *   Polling: deliveries/s and the p99 of send-to-receipt latency, rounds alternating;
+ * - the cost of 2 KB WebSocket frames: a 16 KB broadcast to 200 WebSocket clients from a service
+ *   that fragments (2,048-byte frames) against one that does not (0), service CPU per delivery.
+ * Run: `npm run bench -- signalr-transports [--quick]` or `npx tsx bench/signalr-transports.ts`
+ * → bench/results/signalr-transports.json.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from "@microsoft/signalr";
+import jwt from "jsonwebtoken";
+import { DEFAULT_ACCESS_KEY } from "../emulator/src/options";
+import type { SignalRBenchReply } from "./signalr-bench-child";
+
+const quick = process.argv.includes("--quick");
+const CLIENTS = quick ? 50 : 200;
+const MESSAGES = quick ? 10 : 40;
+const ROUNDS = quick ? 1 : 3;
+const HUB = "bench";
+
+function startChild(fragmentBytes: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = fork(join(__dirname, "signalr-bench-child.ts"), ["signalr", String(fragmentBytes)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  return new Promise((resolve, reject) => {
+    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.kind === "ready" ? reply.port : 0 }));
+    child.once("exit", (code) => reject(new Error(`bench child exited with ${code}`)));
+  });
+}
+
+function cpuMicros(child: ChildProcess): Promise<number> {
+  return new Promise((resolve) => {
+    child.once("message", (reply: SignalRBenchReply) => resolve(reply.kind === "cpu" ? reply.micros : NaN));
+    child.send({ kind: "cpu" });
+  });
+}
+
+const sign = (claims: object) => jwt.sign(claims, DEFAULT_ACCESS_KEY, { algorithm: "HS256", expiresIn: 3600 });
+
+/** Clients of one transport, counting what arrives and when. */
+class Clients {
+  readonly connections: HubConnection[] = [];
+  latencies: number[] = [];
+  received = 0;
+  private expected = 0;
+  private done: (() => void) | undefined;
+
+  constructor(private readonly transport: HttpTransportType) {}
+
+  async open(port: number, count: number): Promise<void> {
+    for (let start = 0; start < count; start += 25) {
+      const batch = Array.from({ length: Math.min(25, count - start) }, async () => {
+        const connection = new HubConnectionBuilder()
+          .withUrl(`http://127.0.0.1:${port}/client/?hub=${HUB}`, { accessTokenFactory: () => sign({ aud: `http://127.0.0.1/client/?hub=${HUB}` }), transport: this.transport })
+          .configureLogging(LogLevel.None)
+          .build();
+        connection.on("m", (sentAt: number) => {
+          this.latencies.push(performance.now() - sentAt);
+          this.received += 1;
+          if (this.received === this.expected) this.done?.();
+        });
+        await connection.start();
+        return connection;
+      });
+      this.connections.push(...(await Promise.all(batch)));
+    }
+  }
+
+  expect(count: number): Promise<void> {
+    this.received = 0;
+    this.latencies = [];
+    this.expected = count;
+    return new Promise((resolve) => (this.done = resolve));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.connections.map((c) => c.stop()));
+  }
+}
+
+async function broadcast(port: number, payload: string, count: number): Promise<void> {
+  const path = `/api/hubs/${HUB}/:send`;
+  const token = sign({ aud: `http://127.0.0.1${path}?api-version=2022-06-01` });
+  for (let i = 0; i < count; i++) {
+    const response = await fetch(`http://127.0.0.1:${port}${path}?api-version=2022-06-01`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ target: "m", arguments: [performance.now(), payload] }),
+    });
+    if (response.status !== 202) throw new Error(`broadcast answered ${response.status}`);
+  }
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+function p99(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return round2(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN);
+}
+
+async function transports(): Promise<Record<string, unknown>> {
+  const { child, port } = await startChild(2048);
+  const kinds = [
+    ["WebSockets", HttpTransportType.WebSockets],
+    ["ServerSentEvents", HttpTransportType.ServerSentEvents],
+    ["LongPolling", HttpTransportType.LongPolling],
+  ] as const;
+  // One transport's clients at a time, so each fan-out goes to its own 200 clients only.
+  const results: Record<string, { deliveriesPerSecond: number[]; p99Ms: number[]; serviceCpuUsPerDelivery: number[] }> = {};
+  const payload = "x".repeat(1024);
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? kinds : [...kinds].reverse();
+    for (const [name, transport] of order) {
+      const clients = new Clients(transport);
+      await clients.open(port, CLIENTS);
+      await broadcast(port, payload, 2); // warm-up
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const arrived = clients.expect(CLIENTS * MESSAGES);
+      const cpu = await cpuMicros(child);
+      const started = performance.now();
+      await broadcast(port, payload, MESSAGES);
+      await arrived;
+      const seconds = (performance.now() - started) / 1000;
+      const cpuUs = (await cpuMicros(child)) - cpu;
+      const entry = (results[name] ??= { deliveriesPerSecond: [], p99Ms: [], serviceCpuUsPerDelivery: [] });
+      entry.deliveriesPerSecond.push(Math.round((CLIENTS * MESSAGES) / seconds));
+      entry.p99Ms.push(p99(clients.latencies));
+      entry.serviceCpuUsPerDelivery.push(round2(cpuUs / (CLIENTS * MESSAGES)));
+      await clients.stop();
+    }
+  }
+  child.kill();
+  const best = (name: string) => Math.max(...results[name]!.deliveriesPerSecond);
+  return {
+    clients: CLIENTS,
+    messagesPerRound: MESSAGES,
+    payloadBytes: 1024,
+    rounds: results,
+    ratioToWebSockets: { ServerSentEvents: round2(best("ServerSentEvents") / best("WebSockets")), LongPolling: round2(best("LongPolling") / best("WebSockets")) },
+  };
+}
+
+async function fragmentation(): Promise<Record<string, unknown>> {
+  const payload = "y".repeat(16 * 1024);
+  const figures: Record<string, { deliveriesPerSecond: number; serviceCpuUsPerDelivery: number }> = {};
+  for (const fragmentBytes of [0, 2048]) {
+    const { child, port } = await startChild(fragmentBytes);
+    const clients = new Clients(HttpTransportType.WebSockets);
+    await clients.open(port, CLIENTS);
+    await broadcast(port, payload, 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const arrived = clients.expect(CLIENTS * MESSAGES);
+    const cpu = await cpuMicros(child);
+    const started = performance.now();
+    await broadcast(port, payload, MESSAGES);
+    await arrived;
+    const seconds = (performance.now() - started) / 1000;
+    const cpuUs = (await cpuMicros(child)) - cpu;
+    figures[fragmentBytes === 0 ? "oneFrame" : "frames2048"] = { deliveriesPerSecond: Math.round((CLIENTS * MESSAGES) / seconds), serviceCpuUsPerDelivery: round2(cpuUs / (CLIENTS * MESSAGES)) };
+    await clients.stop();
+    child.kill();
+  }
+  return {
+    clients: CLIENTS,
+    messages: MESSAGES,
+    payloadBytes: payload.length,
+    ...figures,
+    cpuRatio: round2(figures.frames2048!.serviceCpuUsPerDelivery / figures.oneFrame!.serviceCpuUsPerDelivery),
+  };
+}
+
+async function main(): Promise<void> {
+  const cpus = os.cpus();
+  const results = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus.length, model: cpus[0]?.model ?? "unknown", node: process.version, platform: `${os.type()} ${os.release()}`, loadAverageAtStart: os.loadavg().map((n) => round2(n)) },
+    quick,
+    transports: await transports(),
+    fragmentation: await fragmentation(),
+  };
+  const dir = join(__dirname, "results");
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, "signalr-transports.json"), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(JSON.stringify(results, null, 2));
+}
+
+void main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
