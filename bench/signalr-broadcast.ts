@@ -9,14 +9,14 @@
  * median, and the service's CPU time per delivery. `--quick`: 200 clients, 20 messages, one round.
  * Run: `npx tsx bench/signalr-broadcast.ts [--quick]` → bench/results/signalr-broadcast.json.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import jwt from "jsonwebtoken";
 import { WebSocket } from "ws";
 import { DEFAULT_ACCESS_KEY } from "../emulator/src/options";
-import type { SignalRBenchReply } from "./signalr-bench-child";
+import { cpuMicros, startBenchChild } from "./signalr-bench-control";
 
 const HUB = "bench";
 const IN_FLIGHT_DELIVERIES = 4000;
@@ -26,20 +26,6 @@ const MESSAGEPACK_PING = Buffer.from([0x02, 0x91, 0x06]);
 
 type Face = "webpubsub-json" | "webpubsub-raw" | "signalr-json" | "signalr-messagepack";
 
-function startChild(service: "webpubsub" | "signalr"): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(__dirname, "signalr-bench-child.ts"), [service], { execArgv: ["--import", "tsx", ...(process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  return new Promise((resolve, reject) => {
-    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.kind === "ready" ? reply.port : 0 }));
-    child.once("exit", (code) => reject(new Error(`bench child exited with ${code}`)));
-  });
-}
-
-function cpuMicros(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once("message", (reply: SignalRBenchReply) => resolve(reply.kind === "cpu" ? reply.micros : NaN));
-    child.send({ kind: "cpu" });
-  });
-}
 
 function sign(claims: object): string {
   return jwt.sign(claims, DEFAULT_ACCESS_KEY, { algorithm: "HS256", expiresIn: 3600 });
@@ -144,7 +130,7 @@ interface OpenFace {
 /** Starts the face's service and connects its clients; the first broadcast warms it up. */
 async function openFace(face: Face, clients: number): Promise<OpenFace> {
   const signalr = face.startsWith("signalr");
-  const { child, port } = await startChild(signalr ? "signalr" : "webpubsub");
+  const { child, port } = await startBenchChild([signalr ? "signalr" : "webpubsub"]);
   const base = `http://127.0.0.1:${port}`;
   const receivers = new Receivers(face);
   if (signalr) {

@@ -8,7 +8,7 @@
  * Run: `npm run bench -- signalr-transports [--quick]` or `npx tsx bench/signalr-transports.ts`
  * → bench/results/signalr-transports.json.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from "@microsoft/signalr";
 import jwt from "jsonwebtoken";
 import { DEFAULT_ACCESS_KEY } from "../emulator/src/options";
-import type { SignalRBenchReply } from "./signalr-bench-child";
+import { cpuMicros, startBenchChild } from "./signalr-bench-control";
 
 const quick = process.argv.includes("--quick");
 const CLIENTS = quick ? 50 : 200;
@@ -24,20 +24,6 @@ const MESSAGES = quick ? 10 : 40;
 const ROUNDS = quick ? 1 : 3;
 const HUB = "bench";
 
-function startChild(fragmentBytes: number): Promise<{ child: ChildProcess; port: number }> {
-  const child = fork(join(__dirname, "signalr-bench-child.ts"), ["signalr", String(fragmentBytes)], { execArgv: ["--import", "tsx"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
-  return new Promise((resolve, reject) => {
-    child.once("message", (reply: SignalRBenchReply) => resolve({ child, port: reply.kind === "ready" ? reply.port : 0 }));
-    child.once("exit", (code) => reject(new Error(`bench child exited with ${code}`)));
-  });
-}
-
-function cpuMicros(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once("message", (reply: SignalRBenchReply) => resolve(reply.kind === "cpu" ? reply.micros : NaN));
-    child.send({ kind: "cpu" });
-  });
-}
 
 const sign = (claims: object) => jwt.sign(claims, DEFAULT_ACCESS_KEY, { algorithm: "HS256", expiresIn: 3600 });
 
@@ -96,13 +82,28 @@ async function broadcast(port: number, payload: string, count: number): Promise<
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
+
+/** One measured fan-out: `MESSAGES` broadcasts to `clients`, after a warm-up; deliveries/s and the service's CPU per delivery. */
+async function measure(child: ChildProcess, port: number, clients: Clients, payload: string): Promise<{ deliveriesPerSecond: number; serviceCpuUsPerDelivery: number }> {
+  await broadcast(port, payload, 2); // warm-up
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  const deliveries = clients.connections.length * MESSAGES;
+  const arrived = clients.expect(deliveries);
+  const cpu = await cpuMicros(child);
+  const started = performance.now();
+  await broadcast(port, payload, MESSAGES);
+  await arrived;
+  const seconds = (performance.now() - started) / 1000;
+  const cpuUs = (await cpuMicros(child)) - cpu;
+  return { deliveriesPerSecond: Math.round(deliveries / seconds), serviceCpuUsPerDelivery: round2(cpuUs / deliveries) };
+}
 function p99(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   return round2(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? NaN);
 }
 
 async function transports(): Promise<Record<string, unknown>> {
-  const { child, port } = await startChild(2048);
+  const { child, port } = await startBenchChild(["signalr", "2048"]);
   const kinds = [
     ["WebSockets", HttpTransportType.WebSockets],
     ["ServerSentEvents", HttpTransportType.ServerSentEvents],
@@ -116,19 +117,11 @@ async function transports(): Promise<Record<string, unknown>> {
     for (const [name, transport] of order) {
       const clients = new Clients(transport);
       await clients.open(port, CLIENTS);
-      await broadcast(port, payload, 2); // warm-up
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      const arrived = clients.expect(CLIENTS * MESSAGES);
-      const cpu = await cpuMicros(child);
-      const started = performance.now();
-      await broadcast(port, payload, MESSAGES);
-      await arrived;
-      const seconds = (performance.now() - started) / 1000;
-      const cpuUs = (await cpuMicros(child)) - cpu;
+      const figures = await measure(child, port, clients, payload);
       const entry = (results[name] ??= { deliveriesPerSecond: [], p99Ms: [], serviceCpuUsPerDelivery: [] });
-      entry.deliveriesPerSecond.push(Math.round((CLIENTS * MESSAGES) / seconds));
+      entry.deliveriesPerSecond.push(figures.deliveriesPerSecond);
       entry.p99Ms.push(p99(clients.latencies));
-      entry.serviceCpuUsPerDelivery.push(round2(cpuUs / (CLIENTS * MESSAGES)));
+      entry.serviceCpuUsPerDelivery.push(figures.serviceCpuUsPerDelivery);
       await clients.stop();
     }
   }
@@ -147,19 +140,10 @@ async function fragmentation(): Promise<Record<string, unknown>> {
   const payload = "y".repeat(16 * 1024);
   const figures: Record<string, { deliveriesPerSecond: number; serviceCpuUsPerDelivery: number }> = {};
   for (const fragmentBytes of [0, 2048]) {
-    const { child, port } = await startChild(fragmentBytes);
+    const { child, port } = await startBenchChild(["signalr", String(fragmentBytes)]);
     const clients = new Clients(HttpTransportType.WebSockets);
     await clients.open(port, CLIENTS);
-    await broadcast(port, payload, 2);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const arrived = clients.expect(CLIENTS * MESSAGES);
-    const cpu = await cpuMicros(child);
-    const started = performance.now();
-    await broadcast(port, payload, MESSAGES);
-    await arrived;
-    const seconds = (performance.now() - started) / 1000;
-    const cpuUs = (await cpuMicros(child)) - cpu;
-    figures[fragmentBytes === 0 ? "oneFrame" : "frames2048"] = { deliveriesPerSecond: Math.round((CLIENTS * MESSAGES) / seconds), serviceCpuUsPerDelivery: round2(cpuUs / (CLIENTS * MESSAGES)) };
+    figures[fragmentBytes === 0 ? "oneFrame" : "frames2048"] = await measure(child, port, clients, payload);
     await clients.stop();
     child.kill();
   }

@@ -3,12 +3,6 @@
  * width (390 px): the page (bundled from web/, served from its own origin) talks to the real
  * functions host, whose events trigger answers invocations, and to the real local service.
  */
-import { copyFile, mkdtemp, readFile, rm } from "node:fs/promises";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { extname, join } from "node:path";
-import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createServer as createService, type ServiceServer } from "../../emulator/src/server";
@@ -17,31 +11,21 @@ import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-sett
 import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
 import { freePort } from "../../scripts/free-port";
 import { requiredBinary } from "../support/required-binary";
+import { servePage, type PageOrigin } from "./support/page-origin";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
-const root = join(__dirname, "..", "..");
 const accessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
 describe.skipIf(!chromiumPath)("the Invoke and Stream panels in chromium, at 390 px", () => {
-  let dir: string;
-  let pageServer: http.Server;
+  let site: PageOrigin;
   let pageOrigin: string;
   let service: ServiceServer;
   let host: FunctionsHost;
   let browser: Browser;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "live-panels-"));
-    await build({ entryPoints: [join(root, "web", "src", "main.ts")], outfile: join(dir, "app.js"), bundle: true, platform: "browser", format: "iife", target: ["es2022"], logLevel: "warning" });
-    await Promise.all(["index.html", "styles.css"].map((name) => copyFile(join(root, "web", name), join(dir, name))));
-    const types: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css" };
-    pageServer = http.createServer((req, res) => {
-      const name = new URL(req.url ?? "/", "http://x").pathname.slice(1) || "index.html";
-      if (!["index.html", "app.js", "styles.css"].includes(name)) return void res.writeHead(404).end();
-      readFile(join(dir, name)).then((body) => res.writeHead(200, { "content-type": types[extname(name)]! }).end(body));
-    });
-    await new Promise<void>((resolve) => pageServer.listen(0, "127.0.0.1", resolve));
-    pageOrigin = `http://127.0.0.1:${(pageServer.address() as AddressInfo).port}`;
+    site = await servePage("live-panels-");
+    pageOrigin = site.origin;
 
     const hostPort = await freePort();
     let origin = "";
@@ -69,8 +53,7 @@ describe.skipIf(!chromiumPath)("the Invoke and Stream panels in chromium, at 390
     await browser?.close();
     await host?.close();
     await service?.close();
-    await new Promise((resolve) => pageServer?.close(resolve));
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await site?.close();
   });
 
   async function openAs(userId: string, token: { groups: string; roles?: string }): Promise<Page> {

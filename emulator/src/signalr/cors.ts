@@ -11,12 +11,12 @@ export function corsHeaders(req: IncomingMessage): Record<string, string> {
   return { "access-control-allow-origin": origin, "access-control-allow-credentials": "true", vary: "Origin" };
 }
 
-/** Answers a preflight: the requested headers are echoed, methods GET and POST. */
-export function answerPreflight(req: IncomingMessage, res: ServerResponse): void {
+/** Answers a preflight: the requested headers are echoed, with the endpoint's methods. */
+export function answerPreflight(req: IncomingMessage, res: ServerResponse, methods = "GET, POST"): void {
   const requested = req.headers["access-control-request-headers"];
   res.writeHead(204, {
     ...corsHeaders(req),
-    "access-control-allow-methods": "GET, POST",
+    "access-control-allow-methods": methods,
     ...(requested ? { "access-control-allow-headers": requested } : {}),
     "access-control-max-age": "600",
     "content-length": 0,

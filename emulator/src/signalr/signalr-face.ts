@@ -11,7 +11,7 @@ import { handleNegotiate, newSignalRId } from "./negotiate-handler";
 import { handleSignalRRest } from "./rest-handler";
 import { WebSocketHubChannel } from "./hub-channel";
 import { LongPollingChannel, ServerSentEventsChannel } from "./http-transports";
-import { corsHeaders } from "./cors";
+import { answerPreflight, corsHeaders } from "./cors";
 import { readBody } from "../rest/rest-body";
 import { SignalRConnection } from "./signalr-connection";
 import type { ResolvedSignalROptions } from "./signalr-options";
@@ -97,15 +97,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
   /** Server-Sent Events (GET with Accept: text/event-stream), Long Polling (other GETs), sends (POST) and LP stops (DELETE). */
   const httpTransport = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     if (req.method === "OPTIONS") {
-      const requested = req.headers["access-control-request-headers"];
-      res.writeHead(204, {
-        ...corsHeaders(req),
-        "access-control-allow-methods": "GET, POST, DELETE",
-        ...(requested ? { "access-control-allow-headers": requested } : {}),
-        "access-control-max-age": "600",
-        "content-length": 0,
-      });
-      res.end();
+      answerPreflight(req, res, "GET, POST, DELETE");
       return;
     }
     if (req.method !== "GET" && req.method !== "POST" && req.method !== "DELETE") {
