@@ -172,6 +172,13 @@ describe.skipIf(!chromiumPath)("web test client in chromium, app on Azure Signal
     await page.close();
   });
 
+  it("reassembles a 5 KB message that the service split into 2 KB WebSocket frames", async () => {
+    const before = (await messages(bob)).length;
+    await send(alice, "user", "bob", "text", "w".repeat(5000));
+    await waitForMessages(bob, before + 1);
+    expect((await messages(bob)).at(-1)).toEqual({ sender: "server", type: "text", data: "w".repeat(5000) });
+  });
+
   it("asks for stateful reconnect when the switch is on, and says so once connected over WebSockets", async () => {
     const page = await openClient("erin", "JSON");
     await page.getByLabel("SignalR transport (Server-Sent Events carry JSON only)", { exact: true }).selectOption("WebSockets");

@@ -129,6 +129,20 @@ describe("the HTTP transports, request by request", () => {
     controller.abort();
   });
 
+  it("Long Polling: a client that stops polling holds at most the outbound limit, then is closed and counted like a WebSocket one", async () => {
+    const server = await fixture.start({ maxOutboundBytesPerConnection: 8192, signalr: { longPollGraceMs: 60_000 } });
+    const { connectionId, connectionToken } = await negotiate(server, "chat");
+    const base = `${server.url}/client/?hub=chat&id=${connectionToken}`;
+    await fetch(`${base}&_=1`, { headers: auth });
+    await fetch(base, { method: "POST", headers: auth, body: '{"protocol":"json","version":1}\u001e' });
+    expect(await (await fetch(`${base}&_=2`, { headers: auth })).text()).toBe("{}\u001e");
+    // No more polls: messages pile up on the service's side.
+    for (let i = 0; i < 12; i++) await fixture.rest(server, "POST", "/api/hubs/chat/:send", { target: "m", arguments: ["x".repeat(1000)] });
+    await until(async () => ((await server.service.connectionExists("signalr:chat", connectionId)) ? undefined : true));
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics).toMatch(/webpubsub_connections_closed_over_limit_total\{[^}]*limit="outboundLimit"[^}]*\} 1/);
+  });
+
   it("answers missing, unknown and unauthenticated requests with the stock statuses, in plain text", async () => {
     const server = await fixture.start();
     expect((await fetch(`${server.url}/client/?hub=chat`, { headers: auth })).status).toBe(400);
