@@ -1,6 +1,6 @@
 import * as wsModule from "ws";
 import { describe, expect, it } from "vitest";
-import { encodeDataFrame } from "../../emulator/src/protocol/websocket-frame";
+import { encodeDataFrame, encodeFragmentedMessage } from "../../emulator/src/protocol/websocket-frame";
 
 // ws's own framing, as `send` would put it on the wire (server side: unmasked, final frame).
 type FrameFn = (data: Buffer, options: { fin: boolean; rsv1: boolean; opcode: number; mask: boolean; readOnly: boolean }) => Buffer[];
@@ -23,5 +23,24 @@ describe("encodeDataFrame", () => {
     const frame = encodeDataFrame(Buffer.alloc(length), kind === "binary");
     expect([...frame.subarray(0, header.length)]).toEqual(header);
     expect(frame.length).toBe(header.length + length);
+  });
+});
+
+describe("encodeFragmentedMessage", () => {
+  it("matches ws's fragmented send byte for byte: a first frame with the opcode, continuations, FIN on the last", () => {
+    const payload = Buffer.from("x".repeat(5000));
+    for (const binary of [false, true]) {
+      const parts = [payload.subarray(0, 2048), payload.subarray(2048, 4096), payload.subarray(4096)];
+      const expected = Buffer.concat(
+        parts.flatMap((part, i) => wsFrame(part, { fin: i === parts.length - 1, rsv1: false, opcode: i === 0 ? (binary ? 2 : 1) : 0, mask: false, readOnly: false })),
+      );
+      expect(encodeFragmentedMessage(payload, binary, 2048).equals(expected)).toBe(true);
+    }
+  });
+
+  it("is one final frame when the payload fits, or with 0", () => {
+    const payload = Buffer.alloc(2048, 0x62);
+    expect(encodeFragmentedMessage(payload, false, 2048).equals(encodeDataFrame(payload, false))).toBe(true);
+    expect(encodeFragmentedMessage(Buffer.alloc(5000), true, 0).equals(encodeDataFrame(Buffer.alloc(5000), true))).toBe(true);
   });
 });

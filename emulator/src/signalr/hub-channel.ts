@@ -1,5 +1,7 @@
 import type { WebSocket } from "ws";
 import type { SessionTransport } from "../node/session-transport";
+import { encodeFragmentedMessage } from "../protocol/websocket-frame";
+import { writeFramed } from "../ws/framed-write";
 
 /**
  * Where one SignalR connection writes its hub messages: a WebSocket, a Server-Sent Events
@@ -48,8 +50,13 @@ export class WebSocketHubChannel implements HubChannel {
     }
   }
 
-  sendFramed(_frame: Buffer, payload: Buffer, binary: boolean): void {
-    this.send(payload, binary);
+  sendFramed(frame: Buffer, payload: Buffer, binary: boolean): void {
+    writeFramed(this.socket, frame, payload, binary);
+  }
+
+  /** The message's wire bytes (fragmented as this channel fragments), made once for every recipient of a fan-out. */
+  wireOf(payload: Buffer, binary: boolean): Buffer {
+    return encodeFragmentedMessage(payload, binary, this.fragmentBytes);
   }
 
   close(code: number, reason: string): void {

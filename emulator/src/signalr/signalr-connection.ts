@@ -1,7 +1,7 @@
 import { ClientSession, type SendOutcome } from "../node/client-session";
 import type { OutboundFrames } from "../node/outbound-frames";
 import type { SessionAdapter } from "../node/session-adapter";
-import type { HubChannel } from "./hub-channel";
+import { WebSocketHubChannel, type HubChannel } from "./hub-channel";
 import type { ServiceNode } from "../node/service-node";
 import { closeReason } from "../node/session-lifecycle";
 import type { ResolvedServiceOptions } from "../options";
@@ -15,6 +15,9 @@ import type { SignalRUpstream, UpstreamCaller } from "./signalr-upstream";
 /** Each delivery is framed once per protocol, whatever the number of recipients. */
 const JSON_FRAME = Symbol("signalr-json");
 const MESSAGEPACK_FRAME = Symbol("signalr-messagepack");
+/** The same, as WebSocket wire bytes (every WebSocket channel of a service fragments alike). */
+const JSON_WIRE = Symbol("signalr-json-wire");
+const MESSAGEPACK_WIRE = Symbol("signalr-messagepack-wire");
 
 /** A handshake that has not ended within this many bytes is refused. */
 const MAX_HANDSHAKE_BYTES = 64 * 1024;
@@ -157,7 +160,14 @@ export class SignalRConnection implements SessionAdapter {
       ? frames.faceFrame(MESSAGEPACK_FRAME, (m) => messagePackInvocationFrame(target, m.data))
       : frames.faceFrame(JSON_FRAME, (m) => jsonInvocationFrame(target, m.data));
     if (this.stateful && !this.keep(frame, binary)) return "reliableBufferFull";
-    if (this.channel.open) this.channel.send(frame, binary);
+    if (!this.channel.open) return "sent";
+    const channel = this.channel;
+    if (channel instanceof WebSocketHubChannel) {
+      // Framed (and fragmented) once per fan-out; the same bytes go to every WebSocket recipient.
+      channel.sendFramed(frames.faceFrame(binary ? MESSAGEPACK_WIRE : JSON_WIRE, () => channel.wireOf(frame, binary)), frame, binary);
+    } else {
+      channel.send(frame, binary);
+    }
     return "sent";
   }
 
