@@ -12,9 +12,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { writeFileSync, mkdirSync } from "node:fs";
 import net from "node:net";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebPubSubClient } from "@azure/web-pubsub-client";
@@ -23,6 +21,7 @@ import { AckTracker } from "../emulator/src/node/ack-tracker";
 import { UserGroupMemberships } from "../emulator/src/node/user-group-memberships";
 import { createServer } from "../emulator/src/server";
 import { findRedisServer, startRedisServer } from "../host/redis-server-process";
+import { runBench } from "./bench-results";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) {
@@ -137,7 +136,7 @@ async function ghostLatency(): Promise<Record<string, unknown>> {
   return { rounds, addConnectionMs: { withoutGhost: clean, withGhostSubscriber: ghosted }, applyTimeoutMs: 1000 };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<object> {
   const results = {
     date: new Date().toISOString(),
     node: process.version,
@@ -145,16 +144,7 @@ async function main(): Promise<void> {
     expiryTimers: expiryTimers(),
     backplaneGhost: await ghostLatency(),
   };
-  const dir = join(__dirname, "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "session-bounds.json"), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  return results;
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench("session-bounds", main);

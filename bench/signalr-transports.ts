@@ -9,13 +9,12 @@
  * → bench/results/signalr-transports.json.
  */
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { HttpTransportType, HubConnectionBuilder, LogLevel, type HubConnection } from "@microsoft/signalr";
 import jwt from "jsonwebtoken";
 import { DEFAULT_ACCESS_KEY } from "../emulator/src/options";
+import { runBench } from "./bench-results";
 import { cpuMicros, startBenchChild } from "./signalr-bench-control";
 
 const quick = process.argv.includes("--quick");
@@ -156,7 +155,7 @@ async function fragmentation(): Promise<Record<string, unknown>> {
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<object> {
   const cpus = os.cpus();
   const results = {
     date: new Date().toISOString(),
@@ -165,16 +164,7 @@ async function main(): Promise<void> {
     transports: await transports(),
     fragmentation: await fragmentation(),
   };
-  const dir = join(__dirname, "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "signalr-transports.json"), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  return results;
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench("signalr-transports", main);

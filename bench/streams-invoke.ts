@@ -14,12 +14,12 @@
 import { fork, type ChildProcess } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { WebPubSubServiceClient } from "@azure/web-pubsub";
 import { WebSocket } from "ws";
+import { runBench } from "./bench-results";
 import type { StreamsChildReply, StreamsChildRequest } from "./streams-invoke-child";
 
 const quick = process.argv.includes("--quick");
@@ -272,7 +272,7 @@ async function roundTrips(rest: WebPubSubServiceClient): Promise<Record<string, 
   };
 }
 
-async function main(): Promise<void> {
+async function main(): Promise<object> {
   const handler = await startHandler();
   const service = new ServiceChild(handler.url);
   const ready = await service.next("ready");
@@ -287,16 +287,7 @@ async function main(): Promise<void> {
   };
   await service.stop();
   handler.close();
-  const dir = join(__dirname, "results");
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, "streams-invoke.json"), `${JSON.stringify(results, null, 2)}\n`);
-  console.log(JSON.stringify(results, null, 2));
+  return results;
 }
 
-void main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench("streams-invoke", main);

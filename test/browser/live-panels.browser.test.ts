@@ -5,21 +5,17 @@
  */
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createServer as createService, type ServiceServer } from "../../emulator/src/server";
-import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
-import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
-import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
-import { freePort } from "../../scripts/free-port";
 import { requiredBinary } from "../support/required-binary";
+import { startEventsStack, type EventsStack } from "./support/events-stack";
 import { servePage, type PageOrigin } from "./support/page-origin";
+import type { FunctionsHost } from "../../host/functions-host";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
-const accessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 
 describe.skipIf(!chromiumPath)("the Invoke and Stream panels in chromium, at 390 px", () => {
   let site: PageOrigin;
   let pageOrigin: string;
-  let service: ServiceServer;
+  let stack: EventsStack;
   let host: FunctionsHost;
   let browser: Browser;
 
@@ -27,32 +23,19 @@ describe.skipIf(!chromiumPath)("the Invoke and Stream panels in chromium, at 390
     site = await servePage("live-panels-");
     pageOrigin = site.origin;
 
-    const hostPort = await freePort();
-    let origin = "";
-    const upstream = createUpstreamDispatcher({
-      settings: parseUpstreamSettings({ WebPubSub: { Hubs: { chat: { EventHandlers: [{ UrlTemplate: `http://127.0.0.1:${hostPort}/api/events/{hub}`, EventPattern: "*", SystemEvents: [] }] } } } }),
-      accessKeys: [accessKey],
-      origin: () => origin,
-      log: () => {},
+    stack = await startEventsStack({
+      eventPattern: "*",
+      systemEvents: [],
+      settings: { AllowedGroups: "room-*", AllowedRoles: "webpubsub.sendToGroup.room-*" },
+      pageOrigin,
     });
-    service = await createService({ port: 0, accessKey, upstream });
-    origin = new URL(service.url).host;
-    Object.assign(process.env, {
-      WebPubSubConnectionString: service.connectionString,
-      WebPubSubHub: "chat",
-      IdentityMode: "anonymous",
-      AllowedGroups: "room-*",
-      AllowedRoles: "webpubsub.sendToGroup.room-*",
-    });
-    const { routes } = await import("../../functions/routes");
-    host = await createFunctionsHost({ routes, port: hostPort, cors: { allowedOrigins: [pageOrigin] } });
+    ({ host } = stack);
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await host?.close();
-    await service?.close();
+    await stack?.close();
     await site?.close();
   });
 

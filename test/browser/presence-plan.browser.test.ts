@@ -8,23 +8,21 @@
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { UsageReport } from "../../emulator/src/metering/usage-report";
-import { createServer as createService, type ServiceServer } from "../../emulator/src/server";
-import { createUpstreamDispatcher } from "../../emulator/src/upstream/http-upstream-dispatcher";
-import { parseUpstreamSettings } from "../../emulator/src/upstream/upstream-settings";
-import { freePort } from "../../scripts/free-port";
-import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
 import { measuredPlan } from "../../planner/measured-plan";
 import { resolvePriceSheet } from "../../planner/price-sheet";
 import { requiredBinary } from "../support/required-binary";
+import { startEventsStack, type EventsStack } from "./support/events-stack";
 import { servePage, type PageOrigin } from "./support/page-origin";
+import type { ServiceServer } from "../../emulator/src/server";
+import type { FunctionsHost } from "../../host/functions-host";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
-const accessKey = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ABCDEFGH";
 const functionKey = "page-test-key";
 
 describe.skipIf(!chromiumPath)("member lists and the planner line in chromium", () => {
   let site: PageOrigin;
   let pageOrigin: string;
+  let stack: EventsStack;
   let service: ServiceServer;
   let host: FunctionsHost;
   let browser: Browser;
@@ -34,33 +32,14 @@ describe.skipIf(!chromiumPath)("member lists and the planner line in chromium", 
     pageOrigin = site.origin;
 
     // The service's joined/left events go to the events trigger, as `npm start -- --events` wires them.
-    const hostPort = await freePort();
-    let origin = "";
-    const upstream = createUpstreamDispatcher({
-      settings: parseUpstreamSettings({
-        WebPubSub: { Hubs: { chat: { EventHandlers: [{ UrlTemplate: `http://127.0.0.1:${hostPort}/api/events/{hub}`, EventPattern: "", SystemEvents: ["joined", "left"] }] } } },
-      }),
-      accessKeys: [accessKey],
-      origin: () => origin,
-      log: () => {},
-    });
-    service = await createService({ port: 0, accessKey, upstream });
-    origin = new URL(service.url).host;
-    Object.assign(process.env, {
-      WebPubSubConnectionString: service.connectionString,
-      WebPubSubHub: "chat",
-      IdentityMode: "anonymous",
-      AllowedGroups: "room-*",
-    });
-    const { routes } = await import("../../functions/routes");
-    host = await createFunctionsHost({ routes, port: hostPort, functionKeys: [functionKey], cors: { allowedOrigins: [pageOrigin] } });
+    stack = await startEventsStack({ eventPattern: "", systemEvents: ["joined", "left"], settings: { AllowedGroups: "room-*" }, pageOrigin, functionKeys: [functionKey] });
+    ({ service, host } = stack);
     browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
   });
 
   afterAll(async () => {
     await browser?.close();
-    await host?.close();
-    await service?.close();
+    await stack?.close();
     await site?.close();
   });
 
