@@ -41,6 +41,11 @@ function integer(sources: FlagSources, name: keyof Values, value: string | undef
   return Number(value);
 }
 
+/** The flags that were given: a missing one leaves its option to the service's default. */
+function definedEntries<T extends Record<string, number | undefined>>(values: T): Partial<Record<keyof T, number>> {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, number>>;
+}
+
 function logger(quiet: boolean): ServiceLogger {
   return {
     info: (message) => {
@@ -88,13 +93,13 @@ function toOptions(values: Values, sources: FlagSources): LocalServiceOptions {
     longPollGraceMs: integer(sources, "long-poll-grace-ms", values["long-poll-grace-ms"]),
     statefulReconnectBufferBytes: integer(sources, "stateful-reconnect-buffer-bytes", values["stateful-reconnect-buffer-bytes"]),
   };
-  const signalrTransports = Object.fromEntries(Object.entries(transports).filter(([, v]) => v !== undefined));
+  const signalrTransports = definedEntries(transports);
   return {
     service,
     port,
     logger: logger(values.quiet === true),
     ...(Object.keys(signalrTransports).length > 0 ? { signalrTransports } : {}),
-    ...Object.fromEntries(Object.entries(limits).filter(([, v]) => v !== undefined)),
+    ...definedEntries(limits),
     ...(values.host ? { host: values.host } : {}),
     ...(accessKey ? { accessKey } : {}),
     ...(secondaryAccessKey ? { secondaryAccessKey } : {}),

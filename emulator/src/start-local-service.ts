@@ -143,12 +143,12 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
       meter,
       ...(tls ? { tls } : {}),
       ...(signalrTemplates.length > 0 || options.signalrTransports
-        ? { signalr: { ...(signalrTemplates.length > 0 ? { upstream: signalrTemplates } : {}), ...pickTransports(options.signalrTransports ?? {}) } }
+        ? { signalr: { ...(signalrTemplates.length > 0 ? { upstream: signalrTemplates } : {}), ...pickDefined(options.signalrTransports ?? {}, TRANSPORT_NAMES) } }
         : {}),
       ...(options.host ? { host: options.host } : {}),
       ...(options.accessKey ? { accessKey: options.accessKey } : {}),
       ...(options.secondaryAccessKey ? { secondaryAccessKey: options.secondaryAccessKey } : {}),
-      ...pickLimits(options),
+      ...pickDefined(options, LIMIT_NAMES),
       ...(backplane === undefined ? {} : { backplane }),
       ...(upstream.upstream === undefined ? {} : { upstream: upstream.upstream }),
     });
@@ -167,20 +167,29 @@ export async function startLocalService(options: LocalServiceOptions = {}): Prom
   });
 }
 
-function pickTransports(options: SignalRTransportOptions): SignalRTransportOptions {
-  const picked: SignalRTransportOptions = {};
-  for (const name of ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs", "statefulReconnectBufferBytes"] as const) {
+/** The named options that are set: what the caller left out keeps `createServer`'s default. */
+function pickDefined<T extends object, K extends keyof T>(options: T, names: readonly K[]): Pick<T, K> {
+  const picked = {} as Pick<T, K>;
+  for (const name of names) {
     if (options[name] !== undefined) picked[name] = options[name];
   }
   return picked;
 }
 
-function pickLimits(options: LimitOptions): LimitOptions {
-  const limits: LimitOptions = {};
-  const names = ["maxClientFrameBytes", "maxRestBodyBytes", "maxOutboundBytesPerConnection", "maxPendingInboundFrames", "maxPendingInboundBytes", "invokeTimeoutMs", "maxInvocationsPerConnection",
-    "maxStreamsPerConnection", "maxStreamIdLength", "maxStreamIdleTimeoutMs", "maxGroupStateKeys", "maxGroupStateBytes", "maxGroupStateSubscribers"] as const;
-  for (const name of names) {
-    if (options[name] !== undefined) limits[name] = options[name];
-  }
-  return limits;
-}
+const LIMIT_NAMES = [
+  "maxClientFrameBytes",
+  "maxRestBodyBytes",
+  "maxOutboundBytesPerConnection",
+  "maxPendingInboundFrames",
+  "maxPendingInboundBytes",
+  "invokeTimeoutMs",
+  "maxInvocationsPerConnection",
+  "maxStreamsPerConnection",
+  "maxStreamIdLength",
+  "maxStreamIdleTimeoutMs",
+  "maxGroupStateKeys",
+  "maxGroupStateBytes",
+  "maxGroupStateSubscribers",
+] as const satisfies ReadonlyArray<keyof LimitOptions>;
+
+const TRANSPORT_NAMES = ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs", "statefulReconnectBufferBytes"] as const satisfies ReadonlyArray<keyof SignalRTransportOptions>;

@@ -2,9 +2,6 @@ import { planChatRelay, type ChatRelay } from "../chat-relay";
 import { AppError } from "../errors";
 import type { GrantPolicy } from "../grant-policy";
 
-/** Client methods the default upstream handler relays as chat, like the Web PubSub `message`/`chat` events. */
-export const chatRelayMethods: ReadonlySet<string> = new Set(["broadcast", "send"]);
-
 /**
  * `connection.invoke("broadcast", message)`: one argument, a text for everyone or
  * `{ group?, text }`; the same relay rules (and allow-list) as the Web PubSub chat event.

@@ -23,7 +23,7 @@ export function transportInUse(connection: HubConnection): Exclude<TransportChoi
   const transport = (connection as unknown as { connection?: { transport?: object } }).connection?.transport;
   if (!transport) return undefined;
   if ("_pollAbort" in transport) return "LongPolling";
-  if ("_eventSource" in transport || ("_url" in transport && "_accessToken" in transport && !("_webSocketConstructor" in transport))) return "ServerSentEvents";
+  if ("_eventSource" in transport) return "ServerSentEvents";
   return "WebSockets";
 }
 

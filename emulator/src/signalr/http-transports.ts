@@ -93,11 +93,6 @@ export class LongPollingChannel implements HubChannel {
     return !this.closed;
   }
 
-  /** True once the connection is over and its last poll was answered 204. */
-  get done(): boolean {
-    return this.finished;
-  }
-
   send(data: Buffer | string): void {
     if (this.closed) return;
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -127,13 +122,9 @@ export class LongPollingChannel implements HubChannel {
     this.clearGrace();
     this.events.polled();
     this.polls += 1;
-    if (this.poll) {
-      // A newer poll: the older one ends with 204.
-      const older = this.poll;
-      this.poll = undefined;
-      clearTimeout(older.timer);
-      older.res.writeHead(204, { ...headers, ...NO_CACHE }).end();
-    }
+    const older = this.poll?.res;
+    // A newer poll: the older one ends with 204.
+    if (older && this.release(older)) older.writeHead(204, { ...headers, ...NO_CACHE }).end();
     if (this.finished || (this.closed && this.bufferedBytes === 0)) {
       res.writeHead(204, { ...headers, ...NO_CACHE }).end();
       this.finish();
@@ -151,8 +142,7 @@ export class LongPollingChannel implements HubChannel {
       return;
     }
     const timer = setTimeout(() => {
-      if (this.poll?.res !== res) return;
-      this.poll = undefined;
+      if (!this.release(res)) return;
       res.writeHead(200, { "content-type": "text/plain", "content-length": 0 }).end();
       this.armGrace();
     }, this.pollTimeoutMs);
@@ -160,39 +150,43 @@ export class LongPollingChannel implements HubChannel {
     this.poll = { res, timer };
     req.once("close", () => {
       // The client gave the poll up (its stop(), or a dropped line): the connection waits for the next.
-      if (this.poll?.res !== res) return;
-      clearTimeout(timer);
-      this.poll = undefined;
-      this.armGrace();
+      if (this.release(res)) this.armGrace();
     });
   }
 
   /** Ends the connection now (DELETE): a waiting poll gets 204. */
   terminate(): void {
+    this.discard();
+    if (this.poll) this.end(this.poll.res);
+    this.finish();
+  }
+
+  /** Forgets `res` as the waiting poll (and its timer); false when it was not the waiting one. */
+  private release(res: ServerResponse): boolean {
+    if (this.poll?.res !== res) return false;
+    clearTimeout(this.poll.timer);
+    this.poll = undefined;
+    return true;
+  }
+
+  /** The connection is over: what waits for a poll is dropped. */
+  private discard(): void {
     this.closed = true;
     this.chunks.length = 0;
     this.bufferedBytes = 0;
-    if (this.poll) this.end(this.poll.res);
-    this.finish();
   }
 
   private answer(res: ServerResponse): void {
     const body = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     this.chunks.length = 0;
     this.bufferedBytes = 0;
-    if (this.poll?.res === res) {
-      clearTimeout(this.poll.timer);
-      this.poll = undefined;
-    }
+    this.release(res);
     res.writeHead(200, { "content-type": "application/octet-stream", "content-length": body.length }).end(body);
     this.armGrace();
   }
 
   private end(res: ServerResponse): void {
-    if (this.poll?.res === res) {
-      clearTimeout(this.poll.timer);
-      this.poll = undefined;
-    }
+    this.release(res);
     res.writeHead(204).end();
     this.finish();
   }
@@ -203,9 +197,7 @@ export class LongPollingChannel implements HubChannel {
     this.graceTimer = setTimeout(() => {
       this.graceTimer = undefined;
       if (this.poll) return;
-      this.closed = true;
-      this.chunks.length = 0;
-      this.bufferedBytes = 0;
+      this.discard();
       this.finish(1006);
     }, this.graceMs);
     this.graceTimer.unref?.();

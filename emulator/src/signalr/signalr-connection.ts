@@ -36,11 +36,10 @@ export interface SignalRConnectionDeps {
 
 /**
  * Stateful reconnect, when negotiate offered it: the connection outlives a dropped WebSocket for
- * the client timeout, and the face can hand it the client's new socket (`reattach`).
+ * the client timeout, and the face, which keeps it findable by its token, can hand it the
+ * client's new socket (`reattach`).
  */
 export interface StatefulReconnect {
-  /** The socket dropped: the face keeps the connection findable by its token until `forget`. */
-  detached(connection: SignalRConnection): void;
   /** The connection is over: the token finds nothing any more. */
   forget(connection: SignalRConnection): void;
 }
@@ -98,11 +97,6 @@ export class SignalRConnection implements SessionAdapter {
     const first = this.unacked[0]?.id ?? this.sentSequence + 1;
     this.write({ kind: "sequence", sequenceId: first });
     for (const message of this.unacked) channel.send(message.bytes, message.binary);
-  }
-
-  /** The hub protocol once the handshake named it. */
-  get hubProtocol(): HubProtocolName | undefined {
-    return this.protocol;
   }
 
   /** True once the connection is over (the transport should stop taking requests for it). */
@@ -371,7 +365,7 @@ export class SignalRConnection implements SessionAdapter {
   // --- outbound, timers, ending -------------------------------------------------------------
 
   /** Sends one message in the connection's protocol; `billed` messages count in the meter (pings and closes do not). */
-  private send(message: HubMessage, billed = message.kind !== "ping" && message.kind !== "ack" && message.kind !== "sequence"): void {
+  private send(message: HubMessage, billed = message.kind !== "ping"): void {
     if (!this.channel.open && !(this.stateful && isSequenced(message.kind))) return;
     // The Close that ends a session goes out whatever is buffered; anything else respects the limit.
     if (message.kind !== "close" && this.overOutboundLimit()) return;
@@ -476,7 +470,6 @@ export class SignalRConnection implements SessionAdapter {
     if (code === 1000 || code === 1001 || code === 1005) this.cleanClose = true;
     if (this.stateful && this.session && !this.done && !this.cleanClose) {
       // Kept for the client timeout: the keep-alive check ends it if no socket comes back.
-      this.stateful.detached(this);
       return;
     }
     this.stopTimers();

@@ -1,6 +1,7 @@
 import type http from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type RawData } from "ws";
+import { WebSocketServer } from "ws";
+import { toBuffer } from "../ws/raw-data";
 import { hmacKey } from "../../../common/signing-key";
 import type { ServiceNode } from "../node/service-node";
 import type { ResolvedServiceOptions } from "../options";
@@ -23,12 +24,6 @@ export interface SignalRFace {
   request(req: http.IncomingMessage, res: http.ServerResponse): boolean;
   upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void;
   close(): void;
-}
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
 }
 
 /** The query the upstream sees: the connect request's, without the access token. */
@@ -86,6 +81,24 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     return false;
   };
 
+  /**
+   * The hub a client request names and the caller its token proves, as every client request
+   * (upgrade, Server-Sent Events, Long Polling, POST, DELETE) checks them: 400 for a bad hub, 401
+   * for a missing or bad token.
+   */
+  const authenticate = (
+    req: http.IncomingMessage,
+    url: URL,
+  ): { status: number; reason: string } | { hub: Extract<ReturnType<typeof resolveHubName>, { ok: true }>; identity: SignalRClientIdentity } => {
+    const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
+    if (!hub.ok) return { status: 400, reason: `The ${hub.which} query parameter is missing or invalid.` };
+    const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
+    if (!token) return { status: 401, reason: "An access token is required (Authorization: Bearer or access_token)." };
+    const check = verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }, hub.hub);
+    if (!check.ok) return { status: 401, reason: `Unauthorized: ${check.reason}.` };
+    return { hub, identity: check.value };
+  };
+
   /** Connections on the HTTP transports, by their connection token, for as long as they live. */
   const httpConnections = new Map<string, { connection: SignalRConnection; channel: LongPollingChannel | ServerSentEventsChannel; hubKey: string }>();
 
@@ -112,19 +125,13 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
       plain(req, res, 400, "Connection ID required");
       return;
     }
-    const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
-    if (!hub.ok) {
+    const caller = authenticate(req, url);
+    if ("status" in caller) {
       req.resume();
-      plain(req, res, 400, `The ${hub.which} query parameter is missing or invalid.`);
+      plain(req, res, caller.status, caller.reason);
       return;
     }
-    const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
-    const check = token ? verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }, hub.hub) : undefined;
-    if (!check?.ok) {
-      req.resume();
-      plain(req, res, 401, check ? `Unauthorized: ${check.reason}.` : "An access token is required (Authorization: Bearer or access_token).");
-      return;
-    }
+    const { hub } = caller;
     const active = httpConnections.get(id);
     if (active && active.hubKey !== hub.key) {
       req.resume();
@@ -151,11 +158,11 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
           plain(req, res, refusal.status, `${refusal.code}: ${refusal.message}`);
           return;
         }
-        const caller = { hubKey: hub.key, hub: hub.hub, connectionId: pending.connectionId, userId: pending.identity.userId, claims: pending.identity.claims, query: clientQuery(url) };
+        const upstreamCaller = { hubKey: hub.key, hub: hub.hub, connectionId: pending.connectionId, userId: pending.identity.userId, claims: pending.identity.claims, query: clientQuery(url) };
         let connection: SignalRConnection;
         if (sse) {
           const channel = new ServerSentEventsChannel(res, corsHeaders(req));
-          connection = new SignalRConnection({ node, options, settings, upstream }, channel, caller);
+          connection = new SignalRConnection({ node, options, settings, upstream }, channel, upstreamCaller);
           httpConnections.set(id, { connection, channel, hubKey: hub.key });
           res.once("close", () => {
             httpConnections.delete(id);
@@ -172,7 +179,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
             connection.channelClosed(code);
           },
         });
-        connection = new SignalRConnection({ node, options, settings, upstream }, channel, caller);
+        connection = new SignalRConnection({ node, options, settings, upstream }, channel, upstreamCaller);
         httpConnections.set(id, { connection, channel, hubKey: hub.key });
         connection.start();
         channel.accept(req, res, corsHeaders(req));
@@ -233,15 +240,12 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     | { hubKey: string; hub: string; connectionId: string; identity: SignalRClientIdentity; url: URL; token?: string; stateful: boolean } => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname !== "/client" && url.pathname !== "/client/") return { status: 404, reason: `No client endpoint at ${url.pathname}.` };
-    const hub = resolveHubName(url.searchParams.get("hub"), url.searchParams.get("application"));
-    if (!hub.ok) return { status: 400, reason: `The ${hub.which} query parameter is missing or invalid.` };
-    const token = upgradeBearer(req.headers.authorization, url.searchParams.get("access_token"));
-    if (!token) return { status: 401, reason: "An access token is required (Authorization: Bearer or access_token)." };
-    const check = verifySignalRClientToken(token, { keys: tokenKeys, nowMs: options.clock.now(), clockSkewSeconds: options.tokenClockSkewSeconds }, hub.hub);
-    if (!check.ok) return { status: 401, reason: `Unauthorized: ${check.reason}.` };
+    const caller = authenticate(req, url);
+    if ("status" in caller) return caller;
+    const { hub } = caller;
     const id = url.searchParams.get("id");
     let connectionId: string;
-    let identity = check.value;
+    let identity = caller.identity;
     let stateful = false;
     if (id === null) {
       connectionId = newSignalRId(); // skipNegotiation: the connection is created on the fly
@@ -290,7 +294,6 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
       const stateful =
         decision.stateful && token !== undefined
           ? {
-              detached: () => {},
               forget: () => {
                 resumable.delete(token);
               },

@@ -10,14 +10,9 @@ import { ProtocolError } from "../protocol/protocol-error";
 import { serializeServerMessage, type AckErrorName } from "../protocol/server-message";
 import type { InvokeOutcome } from "../upstream/upstream-dispatcher";
 import { CloseCode } from "./close-codes";
-import { GroupStreams } from "./group-streams";
+import { GroupStreams, type StreamFrame } from "./group-streams";
+import { toBuffer } from "./raw-data";
 import { stateRefusal } from "../node/group-states";
-
-function toBuffer(data: RawData): Buffer {
-  if (Buffer.isBuffer(data)) return data;
-  if (Array.isArray(data)) return Buffer.concat(data);
-  return Buffer.from(data);
-}
 
 /** An ack's outcome; `afterAck` runs once the ack is sent (a state subscription's snapshot comes after it). */
 type AckResult = { ok: true; afterAck?: () => void } | { ok: false; name: AckErrorName; message: string };
@@ -79,8 +74,9 @@ export class ClientFrameHandler {
       if ("message" in parsed && parsed.message !== null && this.applyAtOnce(parsed.message)) return;
       // Stream frames never wait on anything: with nothing queued before them they are handled
       // now, so a publisher writing faster than a queue turn cannot fill the queue.
-      if (!this.running && this.waiting.length === 0 && isStreamFrame(parsed)) {
-        this.handleStreamFrame(parsed);
+      const stream = streamFrameOf(parsed);
+      if (stream && !this.running && this.waiting.length === 0) {
+        this.handleStreamFrame(stream);
         return;
       }
     }
@@ -147,8 +143,9 @@ export class ClientFrameHandler {
       return;
     }
     const parsed = frame.parsed ?? parseFrame(frame.bytes);
-    if (isStreamFrame(parsed)) {
-      this.handleStreamFrame(parsed);
+    const stream = streamFrameOf(parsed);
+    if (stream) {
+      this.handleStreamFrame(stream);
       return;
     }
     if ("error" in parsed) {
@@ -162,15 +159,10 @@ export class ClientFrameHandler {
     await this.dispatch(parsed.message);
   }
 
-  private handleStreamFrame(parsed: ParsedFrame): void {
+  private handleStreamFrame(frame: StreamInput): void {
     if (this.session.ended || this.session.transport !== this.transport) return;
-    if ("error" in parsed) {
-      const { stream, message } = parsed.error;
-      this.streams.refuse(stream!.streamId, stream!.frame, message);
-      return;
-    }
-    const message = parsed.message;
-    if (message && (message.kind === "streamStart" || message.kind === "streamData" || message.kind === "streamEnd")) this.streams.handle(message);
+    if ("message" in frame) this.streams.handle(frame.message);
+    else this.streams.refuse(frame.streamId, frame.frame, frame.reason);
   }
 
   /** The frames answered on arrival, outside the queue; true when `message` was one of them. */
@@ -421,11 +413,18 @@ function parseFrame(bytes: Buffer): ParsedFrame {
   }
 }
 
-/** A parsed stream frame, or a parse error that names a stream. */
-function isStreamFrame(parsed: ParsedFrame): boolean {
-  if ("error" in parsed) return parsed.error.stream !== undefined;
-  const kind = parsed.message?.kind;
-  return kind === "streamStart" || kind === "streamData" || kind === "streamEnd";
+/** A stream frame, or a malformed one that names its stream. */
+type StreamInput = { message: StreamFrame } | { streamId: string; frame: "start" | "fragment"; reason: string };
+
+/** The stream frame in a parsed frame, or undefined when it is none. */
+function streamFrameOf(parsed: ParsedFrame): StreamInput | undefined {
+  if ("error" in parsed) {
+    const { stream, message } = parsed.error;
+    return stream ? { ...stream, reason: message } : undefined;
+  }
+  const message = parsed.message;
+  if (message?.kind === "streamStart" || message?.kind === "streamData" || message?.kind === "streamEnd") return { message };
+  return undefined;
 }
 
 function duplicate(ackId: number): AckResult {

@@ -10,7 +10,7 @@ export const DEFAULT_STREAM_IDLE_TIMEOUT_MS = 300_000;
 
 const EMPTY = new Uint8Array(0);
 
-type StreamFrame = Extract<ClientMessage, { kind: "streamStart" | "streamData" | "streamEnd" }>;
+export type StreamFrame = Extract<ClientMessage, { kind: "streamStart" | "streamData" | "streamEnd" }>;
 
 /**
  * Group streams published by one session. Stream state lives on the session, so it survives a
