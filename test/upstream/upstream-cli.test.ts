@@ -28,7 +28,7 @@ describe("init-settings", () => {
     });
     expect(printed).toEqual([
       `wrote ${file}: every event of hub * goes to http://localhost:7071/api/events/{hub}`,
-      `start the service with: npm run emulator -- --settings ${file}`,
+      `start the service with: npx pubsub-emulator --settings ${file}`,
     ]);
     await expect(runInitSettings([file], () => {})).rejects.toThrow(`${file} already exists; pass --force to overwrite it.`);
     await runInitSettings([file, "--force", "--hub", "chat", "--functions-url", "http://127.0.0.1:9000/"], () => {});

@@ -13,7 +13,7 @@ export const upstreamCliOptions = {
 
 export const UPSTREAM_USAGE = `                            [--settings emulator.settings.json]  event handlers, official emulator format (WebPubSub.Hubs.<hub>.EventHandlers)
                             [--event-handler <hub|*>=<urlTemplate>]...  all events of a hub to a URL ({hub}, {event} replaced)
-       npm run emulator -- init-settings [emulator.settings.json] [--functions-url ${DEFAULT_FUNCTIONS_URL}] [--hub *] [--force]`;
+       pubsub-emulator init-settings [emulator.settings.json] [--functions-url ${DEFAULT_FUNCTIONS_URL}] [--hub *] [--force]`;
 
 /** The flags of `init-settings [file]`. */
 export const initSettingsCliOptions = {
@@ -80,5 +80,5 @@ export async function runInitSettings(args: string[], print: (line: string) => v
   const functionsUrl = values["functions-url"] ?? DEFAULT_FUNCTIONS_URL;
   await writeStarterSettings(file, { functionsUrl, ...(values.hub ? { hub: values.hub } : {}), force: values.force });
   print(`wrote ${file}: every event of hub ${values.hub ?? "*"} goes to ${functionsUrl.replace(/\/+$/, "")}/api/events/{hub}`);
-  print(`start the service with: npm run emulator -- --settings ${file}`);
+  print(`start the service with: npx pubsub-emulator --settings ${file}`);
 }
