@@ -41,12 +41,23 @@ export async function startTwoNodes(functionsBase: number, extra: string[]): Pro
   return { stack, pageUrl: nodes[0].webPage };
 }
 
+/** Requests that failed, or answered 400 or more, while a page opened by openPage was loading. */
+export const failedWhileLoading: string[] = [];
+
 export async function openPage(browser: Browser, url: string, width = 1280): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => console.error(`[page] ${error.message}`));
+  const onResponse = (response: { status(): number; url(): string }) => {
+    if (response.status() >= 400) failedWhileLoading.push(`${response.status()} ${response.url()}`);
+  };
+  const onFailed = (request: { url(): string }) => failedWhileLoading.push(`failed ${request.url()}`);
+  page.on("response", onResponse);
+  page.on("requestfailed", onFailed);
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]");
+  page.off("response", onResponse);
+  page.off("requestfailed", onFailed);
   return page;
 }
 

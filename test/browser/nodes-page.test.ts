@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startRedisServer, type RedisServerProcess } from "../support/redis-server";
 import { requiredBinary } from "../support/required-binary";
 import { ensureWebBuilt, repoRoot, stopStartCommand, type StartedCommand } from "../support/start-command";
-import { connectThrough, freePortPair, openPage as openPageIn, runCheck, startTwoNodes as startNodes } from "./nodes-page-driver";
+import { connectThrough, failedWhileLoading, freePortPair, openPage as openPageIn, runCheck, startTwoNodes as startNodes } from "./nodes-page-driver";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
 const redisBinary = requiredBinary("redis-server", ["/usr/bin/redis-server"]);
@@ -42,6 +42,10 @@ describe.skipIf(!chromiumPath || !redisBinary)("the page with two nodes (npm sta
     });
     afterAll(async () => {
       if (stack) expect(await stopStartCommand(stack)).toBe(0);
+    });
+
+    it("loads under npm start without a failed request: the node directory answers", () => {
+      expect(failedWhileLoading).toEqual([]);
     });
 
     it("says where the socket is and where messages go, in plain words", async () => {

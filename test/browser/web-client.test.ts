@@ -19,13 +19,23 @@ let host: FunctionsHost;
 let browser: Browser;
 let alice: Page;
 let bob: Page;
+/** Every request a page made while loading that failed or answered 400 or more (the favicon 404 was one). */
+const failedOnLoad: string[] = [];
 
 async function openClient(userId: string): Promise<Page> {
   const page = await browser.newPage();
   page.setDefaultTimeout(10_000);
   page.on("pageerror", (error) => console.error(`[${userId} page] ${error.message}`));
+  const onResponse = (response: { status(): number; url(): string }) => {
+    if (response.status() >= 400) failedOnLoad.push(`${response.status()} ${response.url()}`);
+  };
+  const onFailed = (request: { url(): string }) => failedOnLoad.push(`failed ${request.url()}`);
+  page.on("response", onResponse);
+  page.on("requestfailed", onFailed);
   await page.goto(`${host.url}/api/web/`);
   await page.waitForSelector("body[data-ready=true]");
+  page.off("response", onResponse);
+  page.off("requestfailed", onFailed);
   // Record every state the page shows, to prove "recovering" appeared even if only briefly.
   await page.evaluate(() => {
     const status = document.getElementById("connection-status")!;
@@ -107,6 +117,16 @@ describe.skipIf(!chromiumPath)("web test client in chromium", () => {
     await host?.close();
     await cutter?.close();
     await service?.close();
+  });
+
+  it("loads with no failed request but the node directory's, which only npm start serves", async () => {
+    // This host is the function app alone, as under func start or on Azure: the page's one-node
+    // signal is the 404 of GET /api/local/nodes, once per page, and nothing else fails.
+    expect(failedOnLoad).toEqual([`404 ${host.url}/api/local/nodes`, `404 ${host.url}/api/local/nodes`]);
+    // Headless Chromium never asks for /favicon.ico, but a desktop browser does: the page names an
+    // empty icon so that no browser's console shows that 404.
+    const html = await (await fetch(`${host.url}/api/web/`)).text();
+    expect(html).toContain('<link rel="icon" href="data:,">');
   });
 
   it("shows a refused negotiate (403 forbidden group) in plain words", async () => {
