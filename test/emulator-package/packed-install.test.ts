@@ -22,6 +22,8 @@ const run = promisify(execFile);
 const ROOT = join(__dirname, "../..");
 const NPM = process.platform === "win32" ? "npm.cmd" : "npm";
 const NPX = process.platform === "win32" ? "npx.cmd" : "npx";
+/** The Jest the guide's Jest form is tested with (Jest is not a dependency of this repository). */
+const JEST_VERSION = "30.5.2";
 
 let work: string;
 let project: string;
@@ -274,4 +276,25 @@ test("the local service answers the SDK and frees its port", async () => {
     const { stdout } = await run(process.execPath, [vitest, "run", "--root", dir], { cwd: dir, timeout: 90_000, env: { ...process.env, NO_COLOR: "1" } });
     expect(stdout).toMatch(/Tests\s+1 passed \(1\)/);
   });
+
+  it("the guide's Jest globalSetup and globalTeardown, copied as shown, give the tests a connection string and close the service", async () => {
+    const guide = readFileSync(join(ROOT, "docs/local-service.md"), "utf8");
+    const block = (marker: string) => new RegExp(`<!-- ${marker} -->\\s*\`\`\`js\\n([\\s\\S]*?)\`\`\``).exec(guide)?.[1];
+    const files = { "jest.global-setup.js": block("jest-global-setup"), "jest.global-teardown.js": block("jest-global-teardown"), "chat.test.js": block("jest-global-setup-test") };
+    for (const text of Object.values(files)) expect(text).toBeDefined();
+    // Jest is no dependency of this repository: the scratch project installs it from the registry,
+    // as a user's project has it, beside the tarball already installed one folder up.
+    const dir = join(project, "jest-demo");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "package.json"),
+      JSON.stringify({ name: "jest-demo", private: true, jest: { globalSetup: "./jest.global-setup.js", globalTeardown: "./jest.global-teardown.js" } }),
+    );
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text!);
+    await run(NPM, ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel", "error", `jest@${JEST_VERSION}`], { cwd: dir, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 });
+    // Jest's own process holds the service; it exits only once globalTeardown has closed it
+    // (an open server would keep it running past the timeout, failing the run).
+    const jest = await run(process.execPath, [join(dir, "node_modules/jest/bin/jest.js"), "--ci"], { cwd: dir, timeout: 90_000, env: { ...process.env, NO_COLOR: "1" } });
+    expect(jest.stderr).toMatch(/^Tests:\s+1 passed, 1 total$/m);
+  }, 300_000);
 });
