@@ -144,12 +144,26 @@ describe.skipIf(!chromiumPath)("web test client in chromium, app on Azure Signal
     await expect.poll(async () => (await row.locator("td").allTextContents())[0], { timeout: 5000 }).toBe("2");
   });
 
-  it("shows what SignalR cannot carry as a plain error", async () => {
+  it("shows what SignalR cannot carry as a plain error, and the Send status no longer shows the previous success", async () => {
+    await send(alice, "user", "bob", "text", "before binary");
+    await expect.poll(() => alice.locator("#send-status").textContent()).toBe("Sent 13 bytes of text to user bob.");
     await send(alice, "user", "bob", "binary", "AB");
     await alice.waitForSelector("#errors li");
     expect(await alice.locator("#errors li .error-text").first().textContent()).toBe(
       "Sending failed (415 UnsupportedContentType): That data type is not accepted. Azure SignalR Service delivers hub invocations with JSON arguments: send application/json or text/plain, not application/octet-stream.",
     );
+    expect(await alice.locator("#send-status").textContent()).toBe("Not sent: see the error below.");
+  });
+
+  it("binary with the sender stamp travels inside the stamp's JSON envelope and arrives as the bytes sent", async () => {
+    const before = (await messages(bob)).length;
+    await send(alice, "user", "bob", "binary", "AB", true);
+    await expect.poll(() => alice.locator("#send-status").textContent()).toMatch(/^Sent \d+ bytes of binary to user bob\.$/);
+    await waitForMessages(bob, before + 1);
+    const arrived = (await messages(bob)).at(-1)!;
+    expect(arrived.type).toBe("binary");
+    expect(arrived.data).toBe("41 42 (“AB”)");
+    expect(arrived.sender).toMatch(/^alice via (localhost|127\.0\.0\.1):\d+$/);
   });
 
   it.each([
