@@ -96,6 +96,9 @@ describe.skipIf(!chromiumPath || !curlPath)("the function app guide's curl tour,
     await expect.poll(() => alice.locator("#connection-id").textContent()).not.toBe(cid);
     await openTab(`${base}/web/`, "bob");
     await openTab(`${base}/web/`, "carol");
+    // alice's page joins lobby again on its own once reconnected; a reader sees it on the page first.
+    const count = async () => ((await (await fetch(`${base}/groups/lobby/members/count`)).json()) as { count: number }).count;
+    await expect.poll(count, { timeout: 10_000 }).toBe(3);
     runAndCheck(presence, env, substitutions);
   }, 120_000);
 });
