@@ -10,7 +10,7 @@ import { envNameOf, FlagValueError, withEnvironment, type FlagSources } from "./
 import type { TierName } from "./metering/tier-quota";
 import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
 import { UpstreamTemplatesError } from "./signalr/upstream-templates";
-import { startLocalService, type LocalService, type LocalServiceOptions } from "./start-local-service";
+import { startLocalService, type LocalService, type LocalServiceOptions, type SignalRTransportOptions } from "./start-local-service";
 import { runInitSettings, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
 import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../common/listen-address";
@@ -41,9 +41,41 @@ function integer(sources: FlagSources, name: keyof Values, value: string | undef
   return Number(value);
 }
 
-/** The flags that were given: a missing one leaves its option to the service's default. */
-function definedEntries<T extends Record<string, number | undefined>>(values: T): Partial<Record<keyof T, number>> {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as Partial<Record<keyof T, number>>;
+type IntegerFlag = { [F in keyof Values]-?: Values[F] extends string | undefined ? F : never }[keyof Values];
+
+/** The service limits set by integer flags, by the option each flag sets. */
+const LIMIT_FLAGS = {
+  maxClientFrameBytes: "max-client-frame-bytes",
+  maxRestBodyBytes: "max-rest-body-bytes",
+  maxOutboundBytesPerConnection: "max-outbound-bytes",
+  maxPendingInboundFrames: "max-pending-inbound-frames",
+  maxPendingInboundBytes: "max-pending-inbound-bytes",
+  invokeTimeoutMs: "invoke-timeout-ms",
+  maxInvocationsPerConnection: "max-invocations-per-connection",
+  maxStreamsPerConnection: "max-streams-per-connection",
+  maxStreamIdLength: "max-stream-id-length",
+  maxStreamIdleTimeoutMs: "max-stream-idle-timeout-ms",
+  maxGroupStateKeys: "max-group-state-keys",
+  maxGroupStateBytes: "max-group-state-bytes",
+  maxGroupStateSubscribers: "max-group-state-subscribers",
+} as const satisfies { [K in keyof LocalServiceOptions]?: IntegerFlag };
+
+/** The SignalR transport options set by integer flags. */
+const TRANSPORT_FLAGS = {
+  webSocketFragmentBytes: "websocket-fragment-bytes",
+  longPollTimeoutMs: "long-poll-timeout-ms",
+  longPollGraceMs: "long-poll-grace-ms",
+  statefulReconnectBufferBytes: "stateful-reconnect-buffer-bytes",
+} as const satisfies { [K in keyof SignalRTransportOptions]: IntegerFlag };
+
+/** The options whose flags were given: a missing one leaves its option to the service's default. */
+function integerFlags<K extends string>(sources: FlagSources, values: Values, flags: Readonly<Record<K, IntegerFlag>>): Partial<Record<K, number>> {
+  const given: Partial<Record<K, number>> = {};
+  for (const [option, flag] of Object.entries(flags) as Array<[K, IntegerFlag]>) {
+    const value = integer(sources, flag, values[flag]);
+    if (value !== undefined) given[option] = value;
+  }
+  return given;
 }
 
 function logger(quiet: boolean): ServiceLogger {
@@ -72,34 +104,14 @@ function toOptions(values: Values, sources: FlagSources): LocalServiceOptions {
   const usesDefaultKey = !accessKey || accessKey === DEFAULT_ACCESS_KEY || secondaryAccessKey === DEFAULT_ACCESS_KEY;
   const refusal = listenRefusal(values.host || DEFAULT_LISTEN_HOST, usesDefaultKey, `--access-key KEY (or ${envNameOf("access-key")}), and a --secondary-access-key other than the default`);
   if (refusal) throw new InvalidOptionsError(refusal);
-  const limits = {
-    maxClientFrameBytes: integer(sources, "max-client-frame-bytes", values["max-client-frame-bytes"]),
-    maxRestBodyBytes: integer(sources, "max-rest-body-bytes", values["max-rest-body-bytes"]),
-    maxOutboundBytesPerConnection: integer(sources, "max-outbound-bytes", values["max-outbound-bytes"]),
-    maxPendingInboundFrames: integer(sources, "max-pending-inbound-frames", values["max-pending-inbound-frames"]),
-    maxPendingInboundBytes: integer(sources, "max-pending-inbound-bytes", values["max-pending-inbound-bytes"]),
-    invokeTimeoutMs: integer(sources, "invoke-timeout-ms", values["invoke-timeout-ms"]),
-    maxInvocationsPerConnection: integer(sources, "max-invocations-per-connection", values["max-invocations-per-connection"]),
-    maxStreamsPerConnection: integer(sources, "max-streams-per-connection", values["max-streams-per-connection"]),
-    maxStreamIdLength: integer(sources, "max-stream-id-length", values["max-stream-id-length"]),
-    maxStreamIdleTimeoutMs: integer(sources, "max-stream-idle-timeout-ms", values["max-stream-idle-timeout-ms"]),
-    maxGroupStateKeys: integer(sources, "max-group-state-keys", values["max-group-state-keys"]),
-    maxGroupStateBytes: integer(sources, "max-group-state-bytes", values["max-group-state-bytes"]),
-    maxGroupStateSubscribers: integer(sources, "max-group-state-subscribers", values["max-group-state-subscribers"]),
-  };
-  const transports = {
-    webSocketFragmentBytes: integer(sources, "websocket-fragment-bytes", values["websocket-fragment-bytes"]),
-    longPollTimeoutMs: integer(sources, "long-poll-timeout-ms", values["long-poll-timeout-ms"]),
-    longPollGraceMs: integer(sources, "long-poll-grace-ms", values["long-poll-grace-ms"]),
-    statefulReconnectBufferBytes: integer(sources, "stateful-reconnect-buffer-bytes", values["stateful-reconnect-buffer-bytes"]),
-  };
-  const signalrTransports = definedEntries(transports);
+  const limits = integerFlags(sources, values, LIMIT_FLAGS);
+  const signalrTransports = integerFlags(sources, values, TRANSPORT_FLAGS);
   return {
     service,
     port,
     logger: logger(values.quiet === true),
     ...(Object.keys(signalrTransports).length > 0 ? { signalrTransports } : {}),
-    ...definedEntries(limits),
+    ...limits,
     ...(values.host ? { host: values.host } : {}),
     ...(accessKey ? { accessKey } : {}),
     ...(secondaryAccessKey ? { secondaryAccessKey } : {}),
