@@ -45,6 +45,13 @@ function collectStreams(client: WebPubSubClient): Map<string, Received> {
   return streams;
 }
 
+/** A reader in group `room`, with every stream it receives collected. */
+async function readerInRoom(server: ServiceServer, options: { protocol?: WebPubSubClientProtocol } = {}): Promise<Map<string, Received>> {
+  const receiver = await officialClient(server, "reader", options);
+  await receiver.joinGroup("room");
+  return collectStreams(receiver);
+}
+
 async function ended(streams: Map<string, Received>, streamId: string): Promise<Received> {
   return until(() => (streams.get(streamId)?.outcome ? streams.get(streamId) : undefined), 8000);
 }
@@ -55,9 +62,7 @@ describe("group streams with the official client", () => {
     ["json", () => WebPubSubJsonProtocol()],
   ])("delivers fragments in order, once, then the end (%s)", async (_name, protocol) => {
     const server = await fixture.start();
-    const receiver = await officialClient(server, "reader", { protocol: protocol() });
-    await receiver.joinGroup("room");
-    const streams = collectStreams(receiver);
+    const streams = await readerInRoom(server, { protocol: protocol() });
     const publisher = await officialClient(server, "writer", { protocol: protocol() });
     const writer = await publisher.openGroupStream("room", { streamId: "answer-1" });
     const tokens = ["Hel", "lo", ", ", "wor", "ld"];
@@ -71,9 +76,7 @@ describe("group streams with the official client", () => {
 
   it("carries the publisher's error to receivers as UserError with its code", async () => {
     const server = await fixture.start();
-    const receiver = await officialClient(server, "reader");
-    await receiver.joinGroup("room");
-    const streams = collectStreams(receiver);
+    const streams = await readerInRoom(server);
     const publisher = await officialClient(server, "writer");
     const writer = await publisher.openGroupStream("room", { streamId: "fails" });
     await writer.write("partial", "text");
@@ -106,9 +109,7 @@ describe("group streams with the official client", () => {
 
   it("ends an idle stream with IdleTimeout on both sides", async () => {
     const server = await fixture.start();
-    const receiver = await officialClient(server, "reader");
-    await receiver.joinGroup("room");
-    const streams = collectStreams(receiver);
+    const streams = await readerInRoom(server);
     const publisher = await officialClient(server, "writer");
     const writer = await publisher.openGroupStream("room", { streamId: "idle", idleTimeoutInMs: 300 });
     const errors: Array<{ name: string }> = [];
@@ -123,9 +124,7 @@ describe("group streams with the official client", () => {
 
   it("keeps a stream across a reliable publisher's cut line: the replay is accepted and receivers see every fragment once", async () => {
     const server = await fixture.start();
-    const receiver = await officialClient(server, "reader");
-    await receiver.joinGroup("room");
-    const streams = collectStreams(receiver);
+    const streams = await readerInRoom(server);
     const cutter = new TcpSwitch(server.port);
     fixture.onCleanup(() => cutter.close());
     await cutter.listen();
@@ -146,9 +145,7 @@ describe("group streams with the official client", () => {
 
   it("cancels a stream whose publisher is gone for good", async () => {
     const server = await fixture.start();
-    const receiver = await officialClient(server, "reader");
-    await receiver.joinGroup("room");
-    const streams = collectStreams(receiver);
+    const streams = await readerInRoom(server);
     const publisher = await officialClient(server, "writer", { protocol: WebPubSubJsonProtocol() });
     const writer = await publisher.openGroupStream("room", { streamId: "orphan" });
     await writer.write("half", "text");
