@@ -3,6 +3,7 @@ import type { Browser, Page } from "playwright-core";
 import { expect } from "vitest";
 import { freePort } from "../support/redis-server";
 import { printedNodes, runStartCommand, waitForOutput, type StartedCommand } from "../support/start-command";
+import { recordFailedRequests } from "./support/failed-requests";
 
 /** Drives the page's node picker and delivery test (`npm start -- --nodes 2`), for both services. */
 
@@ -48,16 +49,10 @@ export async function openPage(browser: Browser, url: string, width = 1280): Pro
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.setDefaultTimeout(15_000);
   page.on("pageerror", (error) => console.error(`[page] ${error.message}`));
-  const onResponse = (response: { status(): number; url(): string }) => {
-    if (response.status() >= 400) failedWhileLoading.push(`${response.status()} ${response.url()}`);
-  };
-  const onFailed = (request: { url(): string }) => failedWhileLoading.push(`failed ${request.url()}`);
-  page.on("response", onResponse);
-  page.on("requestfailed", onFailed);
+  const stopRecording = recordFailedRequests(page, failedWhileLoading);
   await page.goto(url);
   await page.waitForSelector("body[data-ready=true]");
-  page.off("response", onResponse);
-  page.off("requestfailed", onFailed);
+  stopRecording();
   return page;
 }
 

@@ -7,6 +7,7 @@ import { createServer as createService, type ServiceServer } from "../../emulato
 import { createFunctionsHost, type FunctionsHost } from "../../host/functions-host";
 import { requiredBinary } from "../support/required-binary";
 import { WebSocketLineCutter } from "./websocket-line-cutter";
+import { recordFailedRequests } from "./support/failed-requests";
 
 const chromiumPath = requiredBinary("chromium", ["/usr/bin/chromium"]);
 const root = join(__dirname, "..", "..");
@@ -26,16 +27,10 @@ async function openClient(userId: string): Promise<Page> {
   const page = await browser.newPage();
   page.setDefaultTimeout(10_000);
   page.on("pageerror", (error) => console.error(`[${userId} page] ${error.message}`));
-  const onResponse = (response: { status(): number; url(): string }) => {
-    if (response.status() >= 400) failedOnLoad.push(`${response.status()} ${response.url()}`);
-  };
-  const onFailed = (request: { url(): string }) => failedOnLoad.push(`failed ${request.url()}`);
-  page.on("response", onResponse);
-  page.on("requestfailed", onFailed);
+  const stopRecording = recordFailedRequests(page, failedOnLoad);
   await page.goto(`${host.url}/api/web/`);
   await page.waitForSelector("body[data-ready=true]");
-  page.off("response", onResponse);
-  page.off("requestfailed", onFailed);
+  stopRecording();
   // Record every state the page shows, to prove "recovering" appeared even if only briefly.
   await page.evaluate(() => {
     const status = document.getElementById("connection-status")!;
