@@ -49,16 +49,17 @@ export interface Substitutions {
   [recorded: string]: string;
 }
 
+const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
 /** The shown output as a pattern of the whole output. */
 export function shownPattern(expected: string, substitutions: Substitutions): RegExp {
-  let pattern = expected
+  let text = expected;
+  for (const [recorded, today] of Object.entries(substitutions)) text = text.replaceAll(recorded, () => today);
+  const pattern = text
     .split("…")
-    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
-    .join(".*?");
-  for (const [recorded, today] of Object.entries(substitutions)) {
-    pattern = pattern.replaceAll(recorded.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"), today.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  }
-  pattern = pattern.replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\\\.\d{3}Z/g, "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
+    .map(escapeRegExp)
+    .join(".*?")
+    .replace(/\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\\\.\d{3}Z/g, "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z");
   return new RegExp(`^${pattern}$`);
 }
 
