@@ -10,7 +10,7 @@ import { envNameOf, FlagValueError, withEnvironment, type FlagSources } from "./
 import type { TierName } from "./metering/tier-quota";
 import { DEFAULT_ACCESS_KEY, InvalidOptionsError, type ServiceLogger } from "./options";
 import { UpstreamTemplatesError } from "./signalr/upstream-templates";
-import { startLocalService, type LocalService, type LocalServiceOptions, type SignalRTransportOptions } from "./start-local-service";
+import { startLocalService, type LimitOptions, type LocalService, type LocalServiceOptions, type SignalRTransportOptions } from "./start-local-service";
 import { runInitSettings, UPSTREAM_USAGE } from "./upstream/upstream-cli";
 import { UpstreamSettingsError } from "./upstream/upstream-settings";
 import { DEFAULT_LISTEN_HOST, listenRefusal } from "../../common/listen-address";
@@ -43,7 +43,7 @@ function integer(sources: FlagSources, name: keyof Values, value: string | undef
 
 type IntegerFlag = { [F in keyof Values]-?: Values[F] extends string | undefined ? F : never }[keyof Values];
 
-/** The service limits set by integer flags, by the option each flag sets. */
+/** The flag of every limit `startLocalService` takes, by the option it sets (the type makes a new limit need its flag). */
 const LIMIT_FLAGS = {
   maxClientFrameBytes: "max-client-frame-bytes",
   maxRestBodyBytes: "max-rest-body-bytes",
@@ -58,15 +58,15 @@ const LIMIT_FLAGS = {
   maxGroupStateKeys: "max-group-state-keys",
   maxGroupStateBytes: "max-group-state-bytes",
   maxGroupStateSubscribers: "max-group-state-subscribers",
-} as const satisfies { [K in keyof LocalServiceOptions]?: IntegerFlag };
+} as const satisfies { [K in keyof LimitOptions]-?: IntegerFlag };
 
-/** The SignalR transport options set by integer flags. */
+/** The flag of every SignalR transport option `startLocalService` takes. */
 const TRANSPORT_FLAGS = {
   webSocketFragmentBytes: "websocket-fragment-bytes",
   longPollTimeoutMs: "long-poll-timeout-ms",
   longPollGraceMs: "long-poll-grace-ms",
   statefulReconnectBufferBytes: "stateful-reconnect-buffer-bytes",
-} as const satisfies { [K in keyof SignalRTransportOptions]: IntegerFlag };
+} as const satisfies { [K in keyof SignalRTransportOptions]-?: IntegerFlag };
 
 /** The options whose flags were given: a missing one leaves its option to the service's default. */
 function integerFlags<K extends string>(sources: FlagSources, values: Values, flags: Readonly<Record<K, IntegerFlag>>): Partial<Record<K, number>> {

@@ -16,25 +16,26 @@ import { upstreamFromCli } from "./upstream/upstream-cli";
 import type { SignalROptions } from "./signalr/signalr-options";
 
 /** The per-connection limits a caller may change; each keeps `createServer`'s default when absent. */
-type LimitOptions = Pick<
-  ServiceOptions,
-  | "maxClientFrameBytes"
-  | "maxRestBodyBytes"
-  | "maxOutboundBytesPerConnection"
-  | "maxPendingInboundFrames"
-  | "maxPendingInboundBytes"
-  | "invokeTimeoutMs"
-  | "maxInvocationsPerConnection"
-  | "maxStreamsPerConnection"
-  | "maxStreamIdLength"
-  | "maxStreamIdleTimeoutMs"
-  | "maxGroupStateKeys"
-  | "maxGroupStateBytes"
-  | "maxGroupStateSubscribers"
->;
+const LIMIT_NAMES = [
+  "maxClientFrameBytes",
+  "maxRestBodyBytes",
+  "maxOutboundBytesPerConnection",
+  "maxPendingInboundFrames",
+  "maxPendingInboundBytes",
+  "invokeTimeoutMs",
+  "maxInvocationsPerConnection",
+  "maxStreamsPerConnection",
+  "maxStreamIdLength",
+  "maxStreamIdleTimeoutMs",
+  "maxGroupStateKeys",
+  "maxGroupStateBytes",
+  "maxGroupStateSubscribers",
+] as const satisfies ReadonlyArray<keyof ServiceOptions>;
+export type LimitOptions = Pick<ServiceOptions, (typeof LIMIT_NAMES)[number]>;
 
 /** SignalR transport settings a caller may change (the SignalR face only). */
-export type SignalRTransportOptions = Pick<SignalROptions, "webSocketFragmentBytes" | "longPollTimeoutMs" | "longPollGraceMs" | "statefulReconnectBufferBytes">;
+const TRANSPORT_NAMES = ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs", "statefulReconnectBufferBytes"] as const satisfies ReadonlyArray<keyof SignalROptions>;
+export type SignalRTransportOptions = Pick<SignalROptions, (typeof TRANSPORT_NAMES)[number]>;
 
 export interface LocalServiceOptions extends LimitOptions {
   /** SignalR face: WebSocket fragment size, Long Polling poll timeout and grace window. @default their `createServer` defaults */
@@ -176,20 +177,3 @@ function pickDefined<T extends object, K extends keyof T>(options: T, names: rea
   return picked;
 }
 
-const LIMIT_NAMES = [
-  "maxClientFrameBytes",
-  "maxRestBodyBytes",
-  "maxOutboundBytesPerConnection",
-  "maxPendingInboundFrames",
-  "maxPendingInboundBytes",
-  "invokeTimeoutMs",
-  "maxInvocationsPerConnection",
-  "maxStreamsPerConnection",
-  "maxStreamIdLength",
-  "maxStreamIdleTimeoutMs",
-  "maxGroupStateKeys",
-  "maxGroupStateBytes",
-  "maxGroupStateSubscribers",
-] as const satisfies ReadonlyArray<keyof LimitOptions>;
-
-const TRANSPORT_NAMES = ["webSocketFragmentBytes", "longPollTimeoutMs", "longPollGraceMs", "statefulReconnectBufferBytes"] as const satisfies ReadonlyArray<keyof SignalRTransportOptions>;
