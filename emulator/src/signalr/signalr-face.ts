@@ -14,7 +14,7 @@ import { WebSocketHubChannel } from "./hub-channel";
 import { LongPollingChannel, ServerSentEventsChannel } from "./http-transports";
 import { answerPreflight, corsHeaders } from "./cors";
 import { readBody } from "../rest/rest-body";
-import { SignalRConnection } from "./signalr-connection";
+import { SignalRConnection, type SignalRConnectionDeps } from "./signalr-connection";
 import type { ResolvedSignalROptions } from "./signalr-options";
 import { upgradeBearer, verifySignalRClientToken, type SignalRClientIdentity } from "./signalr-token";
 import { SignalRUpstream } from "./signalr-upstream";
@@ -52,6 +52,8 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
     timeoutMs: settings.upstreamTimeoutMs,
     maxResponseBytes: settings.maxUpstreamResponseBytes,
   });
+  /** What every connection of this face shares, whatever its transport. */
+  const connectionDeps: SignalRConnectionDeps = { node, options, settings, upstream };
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxClientFrameBytes, perMessageDeflate: false, clientTracking: false });
 
   const request = (req: http.IncomingMessage, res: http.ServerResponse): boolean => {
@@ -162,7 +164,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
         let connection: SignalRConnection;
         if (sse) {
           const channel = new ServerSentEventsChannel(res, corsHeaders(req));
-          connection = new SignalRConnection({ node, options, settings, upstream }, channel, upstreamCaller);
+          connection = new SignalRConnection(connectionDeps, channel, upstreamCaller);
           httpConnections.set(id, { connection, channel, hubKey: hub.key });
           res.once("close", () => {
             httpConnections.delete(id);
@@ -179,7 +181,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
             connection.channelClosed(code);
           },
         });
-        connection = new SignalRConnection({ node, options, settings, upstream }, channel, upstreamCaller);
+        connection = new SignalRConnection(connectionDeps, channel, upstreamCaller);
         httpConnections.set(id, { connection, channel, hubKey: hub.key });
         connection.start();
         channel.accept(req, res, corsHeaders(req));
@@ -300,7 +302,7 @@ export function createSignalRFace(node: ServiceNode, options: ResolvedServiceOpt
             }
           : undefined;
       const connection = new SignalRConnection(
-        { node, options, settings, upstream },
+        connectionDeps,
         channel,
         {
           hubKey: decision.hubKey,
